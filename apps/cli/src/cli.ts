@@ -1,0 +1,139 @@
+import path from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { GuildError, PluginHost, isGuildError, type GuildConfig } from '@guild/core';
+import { loadConfig, resolvePlugins } from './config.js';
+import { conflictsCommand, planCommand, runCommand, type Context } from './commands.js';
+
+/** Streams and folder the CLI works with; tests pass their own. */
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  cwd: string;
+}
+
+const processIo: Io = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  cwd: process.cwd(),
+};
+
+const VERSION = '0.1.0';
+
+/** Exit codes: 0 all succeeded, 1 a task failed or was skipped, 2 bad input or config, 130 interrupted. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+function positiveInt(flag: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1) {
+      throw new InvalidArgumentError(`${flag} takes a whole number of at least 1, got "${value}"`);
+    }
+    return Number(value);
+  };
+}
+
+/**
+ * Runs the `guild` command line with `argv` (without `node` and the script) and returns the
+ * exit code. Never throws: bad input becomes one message on stderr and exit code 2.
+ */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  let host: PluginHost | undefined;
+  const program = new Command('guild');
+  const context = async (opts: { config?: string }): Promise<Context> => {
+    const loaded = await loadConfig(io.cwd, opts.config);
+    const plugins = await resolvePlugins(loaded.config.plugins, loaded.dir, loaded.file);
+    host = new PluginHost(loaded.config, plugins, { root: loaded.dir });
+    await host.setup();
+    return { io, host, config: loaded.config, projectRoot: loaded.projectRoot };
+  };
+  const slotsOptions = (cmd: Command) =>
+    cmd
+      .addOption(new Option('-j, --concurrency <n>', 'slots for tasks of any priority (default 5)').argParser(positiveInt('--concurrency')))
+      .addOption(new Option('--boost <n>', 'total slots, the extra ones for priority-0 tasks only (default 8)').argParser(positiveInt('--boost')));
+  const slots = (config: GuildConfig, o: { concurrency?: number; boost?: number }) => {
+    const concurrency = o.concurrency ?? config.concurrency;
+    const boost = Math.max(o.boost ?? config.boost, concurrency);
+    return { concurrency, boost };
+  };
+
+  program
+    .name('guild')
+    .description('Run many tasks at once without letting them trip over each other.')
+    .version(VERSION, '-V, --version')
+    .option('-c, --config <file>', 'use this config file instead of searching for one')
+    .showHelpAfterError('(run guild --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout(s),
+      writeErr: (s) => io.stderr(s),
+      outputError: (s, write) => write(`guild: ${s.replace(/^error: /, '')}`),
+    });
+
+  slotsOptions(
+    program
+      .command('plan')
+      .description('validate a plan and show its stages, critical path and conflicts; --simulate predicts the run')
+      .argument('<file>', 'plan file (YAML or JSON)')
+      .option('--simulate', 'run the real scheduler on a virtual clock using each task\'s estimate')
+      .option('--json', 'print one JSON object (includes the simulation)'),
+  ).action(async (file: string, o: { simulate?: boolean; json?: boolean; concurrency?: number; boost?: number }) => {
+    const ctx = await context(program.opts());
+    exitCode = await planCommand(ctx, file, { ...o, ...slots(ctx.config, o) });
+  });
+
+  slotsOptions(
+    program
+      .command('run')
+      .description('run a plan: dependencies first, conflicting tasks never at the same time')
+      .argument('<file>', 'plan file (YAML or JSON)')
+      .option('--fail-fast', 'start no new task after the first failure'),
+  ).action(async (file: string, o: { failFast?: boolean; concurrency?: number; boost?: number }) => {
+    const ctx = await context(program.opts());
+    exitCode = await runCommand(ctx, file, { failFast: o.failFast ?? false, ...slots(ctx.config, o) });
+  });
+
+  program
+    .command('conflicts')
+    .description('list every pair of tasks that must not run at the same time and is not ordered by dependencies')
+    .argument('<file>', 'plan file (YAML or JSON)')
+    .option('--json', 'print JSON')
+    .action(async (file: string, o: { json?: boolean }) => {
+      const ctx = await context(program.opts());
+      exitCode = await conflictsCommand(ctx, file, o);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (e) {
+    exitCode = handleError(e, io);
+  } finally {
+    if (host) {
+      try {
+        await host.teardown();
+      } catch (e) {
+        exitCode = Math.max(exitCode, handleError(e, io));
+      }
+    }
+  }
+  return exitCode;
+}
+
+function handleError(e: unknown, io: Io): number {
+  if (e instanceof CommanderError) {
+    // --help and --version end with code 0; every parsing error is bad input.
+    return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (isGuildError(e)) {
+    const err = e as GuildError;
+    io.stderr(`guild: ${err.message}\n`);
+    for (const more of err.more.slice(0, 9)) io.stderr(`guild: ${more}\n`);
+    if (err.more.length > 9) io.stderr(`guild: ... and ${err.more.length - 9} more problems\n`);
+    return EXIT.usage;
+  }
+  const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  io.stderr(`guild: internal error (please report it): ${message}\n`);
+  return 70;
+}
+
+/** The folder plan-relative messages are shown from. */
+export const displayPath = (io: Io, file: string): string => path.relative(io.cwd, file) || file;

@@ -1,0 +1,212 @@
+import path from 'node:path';
+import {
+  accessFor,
+  createPlan,
+  formatDuration,
+  planBounds,
+  planFileSource,
+  runPlan,
+  simulate,
+  type Conflict,
+  type GuildConfig,
+  type Plan,
+  type PluginHost,
+  type Scheduler,
+} from '@guild/core';
+import type { Io } from './cli.js';
+import { lineReporter } from './reporter.js';
+
+/** What every command gets: streams, the set-up plugins, the config. */
+export interface Context {
+  io: Io;
+  host: PluginHost;
+  config: GuildConfig;
+  projectRoot: string;
+}
+
+/** Loads a plan through the source that accepts it, validates it, and runs plugins' plan hooks. */
+export async function loadPlan(ctx: Context, ref: string): Promise<Plan> {
+  const source = ctx.host.sourceFor(ref) ?? planFileSource;
+  const { specs, root } = await source.load(ref, { root: ctx.io.cwd });
+  const plan = createPlan(specs, {
+    root: root ?? ctx.io.cwd,
+    file: ref,
+    defaultEstimate: ctx.config.defaultEstimate,
+  });
+  await ctx.host.preparePlan(plan);
+  return plan;
+}
+
+function conflictsOf(ctx: Context, plan: Plan): Conflict[] {
+  return accessFor(ctx.host.accessControls).conflicts?.(plan) ?? [];
+}
+
+const s = (n: number) => (n === 1 ? '' : 's');
+const secs = (n: number) => Math.round(n * 1000) / 1000;
+
+/** `guild plan`: validation, stages, critical path, conflicts, and (with --simulate or --json) the simulation. */
+export async function planCommand(
+  ctx: Context,
+  file: string,
+  o: { simulate?: boolean; json?: boolean; concurrency: number; boost: number },
+): Promise<number> {
+  const plan = await loadPlan(ctx, file);
+  const bounds = planBounds(plan, o.concurrency, o.boost);
+  const conflicts = conflictsOf(ctx, plan);
+  const stages = plan.graph.stages();
+  const estimates = { plan: 0, history: 0, default: 0 };
+  for (const t of plan.tasks.values()) estimates[t.estimateFrom]++;
+  const sim =
+    o.simulate || o.json
+      ? await simulate(plan, {
+          concurrency: o.concurrency,
+          boost: o.boost,
+          access: ctx.host.accessControls,
+          starvationLimit: ctx.config.starvationLimit,
+        })
+      : undefined;
+
+  if (o.json) {
+    const out = {
+      file,
+      tasks: plan.tasks.size,
+      concurrency: o.concurrency,
+      boost: o.boost,
+      makespan: secs(sim!.makespan),
+      criticalPath: secs(bounds.criticalPath.length),
+      criticalPathTasks: bounds.criticalPath.ids,
+      lowerBound: secs(bounds.lowerBound),
+      work: secs(bounds.work),
+      speedup: sim!.makespan > 0 ? secs(bounds.work / sim!.makespan) : 0,
+      busiestResource: bounds.busiestResource ?? null,
+      estimates,
+      stages,
+      conflicts,
+      schedule: sim!.summary.tasks.map((t) => ({
+        id: t.id,
+        slot: t.slot,
+        start: secs((t.startedAt ?? 0) / 1000),
+        end: secs((t.endedAt ?? 0) / 1000),
+      })),
+    };
+    ctx.io.stdout(`${JSON.stringify(out, null, 2)}\n`);
+    return 0;
+  }
+
+  const out: string[] = [];
+  out.push(`plan ${file}: ${plan.tasks.size} task${s(plan.tasks.size)} in ${stages.length} stage${s(stages.length)}`);
+  out.push('', 'stages (the wave view; guild itself starts each task as soon as it may):');
+  stages.slice(0, 50).forEach((ids, i) => {
+    const shown = ids.slice(0, 12).join(' ');
+    out.push(`  ${String(i + 1).padStart(2)}  ${shown}${ids.length > 12 ? ` ... (+${ids.length - 12})` : ''}`);
+  });
+  if (stages.length > 50) out.push(`  ... ${stages.length - 50} more stages`);
+  out.push(
+    '',
+    `critical path: ${formatDuration(bounds.criticalPath.length)}  ${abbreviate(bounds.criticalPath.ids, 10).join(' -> ')}`,
+  );
+  const fromWhere = [
+    estimates.plan && `${estimates.plan} from the plan`,
+    estimates.history && `${estimates.history} from history`,
+    estimates.default && `${estimates.default} default (${formatDuration(ctx.config.defaultEstimate)}; add "estimate:")`,
+  ].filter(Boolean);
+  out.push(`estimates: ${fromWhere.join(', ')}`);
+  out.push('');
+  if (conflicts.length === 0) {
+    out.push('conflicts: none');
+  } else {
+    out.push(`conflicts: ${conflicts.length} pair${s(conflicts.length)} not ordered by dependencies (guild runs them one at a time):`);
+    for (const c of conflicts.slice(0, 20)) out.push(`  ${c.a} <> ${c.b}: ${c.reason}`);
+    if (conflicts.length > 20) out.push(`  ... ${conflicts.length - 20} more (guild conflicts ${file})`);
+  }
+  if (sim) {
+    const speedup = sim.makespan > 0 ? bounds.work / sim.makespan : 0;
+    out.push(
+      '',
+      `simulation (-j ${o.concurrency}, boost ${o.boost}): finishes in ${formatDuration(sim.makespan)}` +
+        ` · lower bound ${formatDuration(bounds.lowerBound)} · ${formatDuration(bounds.work)} of work · speedup ${speedup.toFixed(2)}x`,
+    );
+    const rows = [...sim.summary.tasks].sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0) || a.id.localeCompare(b.id));
+    const width = Math.min(30, Math.max(...rows.map((r) => r.id.length)));
+    for (const r of rows.slice(0, 40)) {
+      out.push(
+        `  slot ${String(r.slot).padStart(2)}  ${r.id.padEnd(width)}  ${formatDuration((r.startedAt ?? 0) / 1000).padStart(7)} -> ${formatDuration((r.endedAt ?? 0) / 1000)}`,
+      );
+    }
+    if (rows.length > 40) out.push(`  ... ${rows.length - 40} more (guild plan --json for all)`);
+  }
+  ctx.io.stdout(`${out.join('\n')}\n`);
+  return 0;
+}
+
+function abbreviate(ids: string[], max: number): string[] {
+  return ids.length <= max ? ids : [...ids.slice(0, max - 2), `... (${ids.length - max + 1} more)`, ids.at(-1)!];
+}
+
+/** `guild conflicts`: the static conflict report. */
+export async function conflictsCommand(ctx: Context, file: string, o: { json?: boolean }): Promise<number> {
+  const plan = await loadPlan(ctx, file);
+  const conflicts = conflictsOf(ctx, plan);
+  if (o.json) {
+    ctx.io.stdout(`${JSON.stringify({ file, tasks: plan.tasks.size, conflicts }, null, 2)}\n`);
+    return 0;
+  }
+  if (conflicts.length === 0) {
+    ctx.io.stdout(`no conflicts: no two tasks of ${file} that may run at the same time touch the same thing\n`);
+    return 0;
+  }
+  const lines = conflicts.map((c) => `${c.a} <> ${c.b}: ${c.reason}`);
+  ctx.io.stdout(
+    `${conflicts.length} conflicting pair${s(conflicts.length)} not ordered by dependencies; guild never runs them at the same time:\n  ${lines.join('\n  ')}\n`,
+  );
+  return 0;
+}
+
+/** `guild run`: runs the plan with the plain line reporter; exit 0, 1 (a task failed or was skipped) or 130. */
+export async function runCommand(
+  ctx: Context,
+  file: string,
+  o: { failFast: boolean; concurrency: number; boost: number },
+): Promise<number> {
+  const plan = await loadPlan(ctx, file);
+  let scheduler: Scheduler | undefined;
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    if (!scheduler) return;
+    if (interrupts === 1 && signal !== 'SIGKILL') {
+      ctx.io.stderr(`\nguild: ${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping running tasks (Ctrl-C again to kill them at once)\n`);
+      scheduler.abort('graceful');
+    } else {
+      scheduler.abort('now');
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const reporterRef: { current?: ReturnType<typeof lineReporter> } = {};
+    const result = await runPlan(plan, {
+      concurrency: o.concurrency,
+      boost: o.boost,
+      failFast: o.failFast,
+      starvationLimit: ctx.config.starvationLimit,
+      access: ctx.host.accessControls,
+      runners: ctx.host.runners,
+      projectRoot: ctx.projectRoot,
+      listeners: [(e) => reporterRef.current?.listener(e), ...ctx.host.listeners],
+      onStart: (run) => {
+        scheduler = run.scheduler;
+        reporterRef.current = lineReporter((line) => ctx.io.stdout(`${line}\n`), {
+          logDir: path.join(run.runDir, 'logs'),
+          cwd: ctx.io.cwd,
+        });
+      },
+    });
+    ctx.io.stdout(`${reporterRef.current!.summary(result.summary)}\n`);
+    if (result.summary.outcome === 'aborted') return 130;
+    return result.summary.outcome === 'succeeded' ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

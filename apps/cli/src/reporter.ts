@@ -1,0 +1,95 @@
+import path from 'node:path';
+import { formatDuration, type Blocker, type RunEvent, type RunSummary } from '@guild/core';
+
+/** Writes one line per task transition; meant for logs, CI and pipes. */
+export interface LineReporter {
+  listener: (event: RunEvent) => void;
+  /** The closing summary lines. */
+  summary(summary: RunSummary): string;
+}
+
+/**
+ * The plain line reporter: `[mm:ss.mmm] <task> started|succeeded|failed|skipped|waiting ...`.
+ * Times are since the run started. Waiting lines appear only when what blocks a task changes.
+ */
+export function lineReporter(write: (line: string) => void, opts: { logDir: string; cwd: string }): LineReporter {
+  let t0 = 0;
+  const started = new Map<string, number>();
+  const stamp = (at: number) => `[${clock(at - t0)}]`;
+  const logPath = (id: string) => path.relative(opts.cwd, path.join(opts.logDir, `${id}.log`)) || `${id}.log`;
+  const listener = (e: RunEvent) => {
+    switch (e.type) {
+      case 'run.started':
+        t0 = e.at;
+        write(
+          `guild run ${e.runId}: ${e.tasks} task${e.tasks === 1 ? '' : 's'}, ${e.slots} slot${e.slots === 1 ? '' : 's'}` +
+            (e.boost > e.slots ? ` (+${e.boost - e.slots} for priority 0)` : '') +
+            `, logs in ${path.relative(opts.cwd, opts.logDir) || '.'}`,
+        );
+        break;
+      case 'task.started':
+        started.set(e.id, e.at);
+        write(`${stamp(e.at)} ${e.id} started${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''} in slot ${e.slot}`);
+        break;
+      case 'task.finished': {
+        const took = formatDuration((e.at - (started.get(e.id) ?? e.at)) / 1000);
+        const exit = e.exitCode !== undefined ? ` (exit ${e.exitCode})` : e.signal ? ` (${e.signal})` : '';
+        const verb = e.outcome === 'timed-out' ? 'timed out' : e.outcome;
+        const tail = e.outcome === 'succeeded' ? '' : `${e.error ? `: ${e.error}` : ''}; log: ${logPath(e.id)}`;
+        write(`${stamp(e.at)} ${e.id} ${verb} in ${took}${exit}${tail}`);
+        break;
+      }
+      case 'task.retrying':
+        write(`${stamp(e.at)} ${e.id} will retry (attempt ${e.attempt}) in ${formatDuration(e.delay)}`);
+        break;
+      case 'task.skipped':
+        write(`${stamp(e.at)} ${e.id} skipped: ${e.because}`);
+        break;
+      case 'task.waiting':
+        write(`${stamp(e.at)} ${e.id} waiting: ${e.on.map(describeBlocker).join('; ')}`);
+        break;
+      case 'run.control':
+        write(`${stamp(e.at)} run ${e.action}${e.action === 'abort' ? 'ing' : 'd'}`);
+        break;
+      default:
+        break;
+    }
+  };
+  return {
+    listener,
+    summary(s) {
+      const parts = [`${s.counts.succeeded} succeeded`];
+      if (s.counts.failed) parts.push(`${s.counts.failed} failed`);
+      if (s.counts['timed-out']) parts.push(`${s.counts['timed-out']} timed out`);
+      if (s.counts.cancelled) parts.push(`${s.counts.cancelled} cancelled`);
+      if (s.counts.skipped) parts.push(`${s.counts.skipped} skipped`);
+      return (
+        `summary: ${parts.join(', ')} · wall ${formatDuration(s.wall)} · task time ${formatDuration(s.work)}` +
+        ` · speedup ${s.speedup.toFixed(2)}x`
+      );
+    },
+  };
+}
+
+/** `src/api held by api-login`, `resource db held by seed`, ... */
+export function describeBlocker(b: Blocker): string {
+  switch (b.kind) {
+    case 'lock':
+      return `${b.key} held by ${b.heldBy}`;
+    case 'reserved':
+      return `${b.key} reserved by ${b.by} (waiting longer)`;
+    case 'agent':
+      return `agent ${b.agent} ${b.reason}${b.with ? ` (with ${b.with})` : ''}`;
+    case 'slot':
+      return 'no free slot';
+    case 'paused':
+      return 'run paused';
+  }
+}
+
+function clock(ms: number): string {
+  const total = Math.max(0, Math.round(ms));
+  const m = Math.floor(total / 60000);
+  const s = Math.floor((total % 60000) / 1000);
+  return `${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}.${String(total % 1000).padStart(3, '0')}`;
+}

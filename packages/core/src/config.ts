@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import type { GuildPlugin } from './plugin.js';
+
+/** A plugin as written in config: a package name, `[name, options]`, or a plugin object. */
+export type PluginEntry = string | [string, unknown] | GuildPlugin;
+
+const pluginEntry = z.union(
+  [
+    z.string().min(1),
+    z.tuple([z.string().min(1), z.unknown()]),
+    z.looseObject({ name: z.string(), apiVersion: z.number() }),
+  ],
+  { error: 'expected a package name, [name, options], or a plugin object' },
+);
+
+/** The schema of guild's configuration (guild.config.*, .guildrc*, package.json "guild"). */
+export const configSchema = z.strictObject({
+  /** Slots for tasks of any priority. */
+  concurrency: z.int().min(1).max(1024).default(5),
+  /** Total slots including the extra ones only priority-0 tasks may use. */
+  boost: z.int().min(1).max(1024).default(8),
+  /** Plugins, set up in this order (after `enforce` sorting). */
+  plugins: z.array(pluginEntry).default([]),
+  /** How many times a ready task may be passed over before it reserves its accesses. */
+  starvationLimit: z.int().min(1).default(8),
+  /** Estimate for tasks that give none, in seconds. */
+  defaultEstimate: z.number().positive().default(60),
+});
+
+/** guild's configuration, as validated (defaults filled in). */
+export type GuildConfig = Omit<z.output<typeof configSchema>, 'plugins'> & { plugins: PluginEntry[] };
+/** guild's configuration, as written by a user. */
+export type UserConfig = Omit<z.input<typeof configSchema>, 'plugins'> & { plugins?: PluginEntry[] };
+
+/** Returns its argument: exists so `guild.config.ts` gets types and completion. */
+export const defineConfig = (config: UserConfig): UserConfig => config;
+
+/** The configuration used when there is no config file. */
+export const defaultConfig = (): GuildConfig => configSchema.parse({}) as GuildConfig;

@@ -1,0 +1,198 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isMap, isNode, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import { GuildError, formatLocation, type SourceLocation } from './errors.js';
+import { DEFAULTS_FIELDS, PLAN_FIELDS, TASK_FIELDS, planFileSchema, type PlanDefaults } from './plan-schema.js';
+import type { TaskSpec } from './types.js';
+
+/** The tasks of a plan file, with each task's `origin` pointing at its line. */
+export interface ParsedPlanFile {
+  specs: TaskSpec[];
+  /** The folder the plan's paths are relative to. */
+  root: string;
+  file: string;
+}
+
+/**
+ * Reads a plan file (YAML, or JSON by extension) and validates it against the plan schema.
+ * `file` is resolved from `cwd` and shown as given in messages. Defaults are applied. Throws a {@link GuildError} with file:line:column on bad input.
+ */
+export async function readPlanFile(file: string, cwd = process.cwd()): Promise<ParsedPlanFile> {
+  const abs = path.resolve(cwd, file);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new GuildError('PLAN_NOT_FOUND', `plan file not found: ${file} (looked for ${abs}); check the path`, {
+        cause: e,
+      });
+    }
+    if (code === 'EISDIR') {
+      throw new GuildError('PLAN_NOT_FOUND', `${file} is a folder, not a plan file; pass the plan's YAML or JSON file`);
+    }
+    throw new GuildError('PLAN_NOT_FOUND', `cannot read plan file ${file}: ${(e as Error).message}`, { cause: e });
+  }
+  return { specs: parsePlanText(text, file), root: path.dirname(abs), file };
+}
+
+/**
+ * Parses and validates plan text. `file` is used in messages only. Returns the task specs with
+ * defaults applied and origins set.
+ */
+export function parsePlanText(text: string, file: string): TaskSpec[] {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number): SourceLocation => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, column: col };
+  };
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((err) => {
+      const loc = at(err.pos[0]);
+      return { loc, message: `${yamlMessage(err.message)} (fix the ${isJson(file) ? 'JSON' : 'YAML'} syntax)` };
+    });
+    throw fromProblems('PLAN_SYNTAX', problems);
+  }
+  const data: unknown = doc.toJS();
+  if (data === null || data === undefined) {
+    throw new GuildError('PLAN_EMPTY', 'the plan is empty; add a "tasks:" list (see the README for the format)', {
+      location: { file },
+    });
+  }
+  if (Array.isArray(data)) {
+    throw new GuildError('PLAN_INVALID', 'the plan is a bare list; put the tasks under a top-level "tasks:" key', {
+      location: at(doc.contents?.range?.[0] ?? 0),
+    });
+  }
+  const result = planFileSchema.safeParse(data);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => describeIssue(issue, doc, at, data));
+    throw fromProblems('PLAN_INVALID', problems);
+  }
+  const plan = result.data;
+  if (plan.tasks.length === 0) {
+    throw new GuildError('PLAN_EMPTY', 'the plan has no tasks; add at least one under "tasks:"', {
+      location: at(nodeAt(doc, ['tasks'])?.range?.[0] ?? 0),
+    });
+  }
+  return plan.tasks.map((task, index) => {
+    const node = nodeAt(doc, ['tasks', index]);
+    const loc = at(node?.range?.[0] ?? 0);
+    const spec: TaskSpec = applyDefaults(task as TaskSpec, plan.defaults);
+    spec.origin = { source: 'plan', file, line: loc.line, column: loc.column };
+    return spec;
+  });
+}
+
+function applyDefaults(task: TaskSpec & { env?: Record<string, unknown> }, defaults: PlanDefaults | undefined): TaskSpec {
+  const spec: TaskSpec = { ...(defaults as Partial<TaskSpec>), ...task } as TaskSpec;
+  const env = { ...defaults?.env, ...task.env };
+  if (Object.keys(env).length > 0) {
+    spec.env = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
+  }
+  return spec;
+}
+
+const isJson = (file: string): boolean => file.toLowerCase().endsWith('.json');
+
+function yamlMessage(message: string): string {
+  const first = message.split('\n')[0] ?? message;
+  return first.replace(/ at line \d+, column \d+:?$/, '').replace(/\.$/, '');
+}
+
+interface Problem {
+  loc: SourceLocation;
+  message: string;
+}
+
+function fromProblems(code: 'PLAN_SYNTAX' | 'PLAN_INVALID', problems: Problem[]): GuildError {
+  const [first, ...rest] = problems;
+  return new GuildError(code, first!.message, {
+    location: first!.loc,
+    more: rest.map((p) => `${formatLocation(p.loc)}: ${p.message}`),
+  });
+}
+
+function nodeAt(doc: Document, pathParts: ReadonlyArray<PropertyKey>): Node | undefined {
+  const found: unknown = doc.getIn(pathParts as Array<string | number>, true);
+  return isNode(found) ? found : undefined;
+}
+
+/** Turns a schema issue into a message at the line of the offending value. */
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  doc: Document,
+  at: (offset: number) => SourceLocation,
+  data: unknown,
+): Problem {
+  const where = issue.path as PropertyKey[];
+  const taskLabel = labelFor(where, data);
+  if (issue.code === 'unrecognized_keys') {
+    const parent = nodeAt(doc, where);
+    const fields = fieldsFor(where);
+    const key = issue.keys[0]!;
+    let offset = parent?.range?.[0] ?? 0;
+    if (isMap(parent)) {
+      const pair = parent.items.find((p) => isNode(p.key) && (p.key as Node & { value?: unknown }).value === key);
+      if (pair && isNode(pair.key)) offset = pair.key.range?.[0] ?? offset;
+    }
+    const near = suggest(key, fields);
+    const hint = near ? `did you mean "${near}"?` : `known fields: ${fields.join(', ')}`;
+    return { loc: at(offset), message: `unknown field "${key}"${taskLabel} — ${hint}` };
+  }
+  // Point at the value when it exists, else at its parent.
+  let node: Node | undefined;
+  for (let n = where.length; n >= 0 && !node; n--) node = nodeAt(doc, where.slice(0, n));
+  const field = where.filter((p) => typeof p === 'string').at(-1);
+  const fieldText = field && field !== 'tasks' ? `${String(field)}: ` : '';
+  let message = issue.message;
+  if (issue.code === 'invalid_type' && issue.input === undefined && typeof field === 'string') {
+    message = `missing required field "${field}"`;
+  }
+  return { loc: at(node?.range?.[0] ?? 0), message: `${fieldText}${message}${taskLabel}` };
+}
+
+function labelFor(where: PropertyKey[], data: unknown): string {
+  if (where[0] !== 'tasks' || typeof where[1] !== 'number') return where[0] === 'defaults' ? ' in defaults' : '';
+  const tasks = (data as { tasks?: unknown }).tasks;
+  const task = Array.isArray(tasks) ? (tasks[where[1]] as { id?: unknown } | undefined) : undefined;
+  return typeof task?.id === 'string' ? ` in task "${task.id}"` : ` in task #${where[1] + 1}`;
+}
+
+function fieldsFor(where: PropertyKey[]): string[] {
+  if (where.length === 0) return PLAN_FIELDS;
+  if (where[0] === 'defaults') return DEFAULTS_FIELDS;
+  return TASK_FIELDS;
+}
+
+/** The closest known name, if it is close enough to be a likely typo. */
+export function suggest(input: string, known: readonly string[]): string | undefined {
+  const squash = (s: string) => s.toLowerCase().replace(/[-_\s]/g, '');
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const name of known) {
+    const score = squash(name) === squash(input) ? 0 : editDistance(input.toLowerCase(), name.toLowerCase());
+    if (score < bestScore) {
+      best = name;
+      bestScore = score;
+    }
+  }
+  return best !== undefined && bestScore <= Math.max(2, Math.floor(input.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+/** Task ids become file names (logs) and appear in messages: keep them plain. */
+export const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+
+const duration = z.union([z.number(), z.string()]).refine((v) => parseDuration(v) !== undefined, {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not a duration: use seconds (90) or a string like "500ms", "2s", "5m", "1h"`,
+});
+
+const priority = z.int({ error: 'priority must be a whole number from 0 (most urgent) to 4' }).min(0, {
+  error: 'priority must be from 0 (most urgent) to 4',
+}).max(4, { error: 'priority must be from 0 (most urgent) to 4' });
+
+const stringList = (what: string) =>
+  z.array(z.string({ error: `each entry of ${what} must be a string` }).min(1, { error: `${what} has an empty entry` }), {
+    error: `${what} must be a list of strings`,
+  });
+
+const envValue = z.union([z.string(), z.number(), z.boolean()], {
+  error: 'env values must be strings, numbers or booleans',
+});
+
+const resource = z.union(
+  [z.string().min(1), z.strictObject({ name: z.string().min(1), shared: z.boolean().optional() })],
+  { error: 'a resource is a name ("db", "db:shared") or { name, shared }' },
+);
+
+/** Fields a task and the `defaults` block share. */
+const common = {
+  agent: z.string().min(1).optional(),
+  cwd: z.string().min(1).optional(),
+  env: z.record(z.string(), envValue).optional(),
+  writes: stringList('writes').optional(),
+  reads: stringList('reads').optional(),
+  resources: z.array(resource, { error: 'resources must be a list' }).optional(),
+  priority: priority.optional(),
+  estimate: duration.optional(),
+  timeout: duration.optional(),
+  retries: z.int({ error: 'retries must be a whole number' }).min(0, { error: 'retries cannot be negative' }).optional(),
+  group: z.string().min(1).optional(),
+};
+
+/** One task in a plan file. */
+export const taskSchema = z.strictObject({
+  id: z
+    .string({ error: 'every task needs an "id" (a string)' })
+    .regex(TASK_ID, { error: 'a task id may hold letters, digits, ".", "_", ":" and "-", and starts with a letter or digit' }),
+  title: z.string().optional(),
+  run: z.string().min(1, { error: '"run" is empty' }).optional(),
+  prompt: z.string().min(1).optional(),
+  dependsOn: stringList('dependsOn').optional(),
+  meta: z.record(z.string(), z.unknown()).optional(),
+  ...common,
+});
+
+/** The `defaults` block: fills fields a task leaves out (env is merged). */
+export const defaultsSchema = z.strictObject(common);
+
+/** A plan file (YAML or JSON). */
+export const planFileSchema = z.strictObject({
+  version: z.literal(1, { error: 'version must be 1' }).optional(),
+  defaults: defaultsSchema.optional(),
+  tasks: z.array(taskSchema, { error: '"tasks" must be a list of tasks' }),
+});
+
+/** A plan file as written. */
+export type PlanFile = z.input<typeof planFileSchema>;
+/** The `defaults` block as written. */
+export type PlanDefaults = z.input<typeof defaultsSchema>;
+
+/** Field names a task may have, for "did you mean" suggestions. */
+export const TASK_FIELDS = Object.keys(taskSchema.shape);
+/** Field names the top level of a plan may have. */
+export const PLAN_FIELDS = Object.keys(planFileSchema.shape);
+/** Field names the defaults block may have. */
+export const DEFAULTS_FIELDS = Object.keys(defaultsSchema.shape);

@@ -1,0 +1,109 @@
+import type { GuildConfig } from './config.js';
+import { GuildError } from './errors.js';
+import type { AccessControl, EventListener, Plan, Runner, Task, TaskSpec } from './types.js';
+
+/** A prefixed logger handed to each plugin. */
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  debug(message: string): void;
+}
+
+/** Produces tasks: a plan file, beads, a markdown task list, ... */
+export interface TaskSource {
+  /** `plan`, `beads`, `markdown`, ... — what `--from <name>` selects. */
+  readonly name: string;
+  /** Whether this source handles a `--from` reference (a file name, `beads`, ...). */
+  accepts?(ref: string): boolean;
+  /**
+   * Loads tasks. `ctx.root` is the folder `ref` is relative to (the current folder). Returns the
+   * specs and the folder their paths are relative to (default: `ctx.root`).
+   */
+  load(ref: string, ctx: { root: string }): Promise<{ specs: TaskSpec[]; root?: string }>;
+  /** Optional: told when tasks start and end (beads claims and closes, markdown ticks boxes). */
+  sink?: {
+    started?(task: Task): Promise<'ok' | 'lost'>;
+    finished?(task: Task, outcome: string): Promise<void>;
+  };
+}
+
+/** A command a plugin adds to the `guild` binary. */
+export interface CommandSpec {
+  /** e.g. `worker` or `worker <url>` (commander syntax for arguments). */
+  name: string;
+  description: string;
+  options?: Array<{ flags: string; description: string; default?: string | boolean }>;
+  /** Returns the exit code. */
+  action(args: string[], options: Record<string, unknown>): number | Promise<number>;
+}
+
+/** What a plugin's `setup` hook may do. Everything it registers lives for the whole command. */
+export interface SetupApi {
+  readonly config: Readonly<GuildConfig>;
+  /** A logger whose lines are prefixed with the plugin's name. */
+  readonly logger: Logger;
+  /** The folder of the config file (or the current folder without one). */
+  readonly root: string;
+  addSource(source: TaskSource): void;
+  addRunner(runner: Runner): void;
+  /** All registered controls must grant before a task starts; core composes them all-or-nothing. */
+  addAccessControl(control: AccessControl): void;
+  /** Called synchronously for every event; must be cheap. */
+  onEvent(listener: EventListener): void;
+  addCommand(command: CommandSpec): void;
+  /** Called once per plan after validation, before anything runs (e.g. to add accesses). */
+  onPlan(hook: (plan: Plan) => void | Promise<void>): void;
+}
+
+/**
+ * A guild plugin: a plain object, usually returned by a factory made with {@link definePlugin}.
+ * Hooks run in this order: `setup` (sequentially, in config order after `enforce` sorting),
+ * then the command, then `teardown` (reverse order, always, also after a failure).
+ */
+export interface GuildPlugin {
+  /** `guild:<name>` for first-party plugins, `guild-plugin-<name>` for third-party ones. */
+  name: string;
+  /** The plugin API this plugin was written against. */
+  apiVersion: 1;
+  /** `pre` plugins set up before the rest, `post` after. */
+  enforce?: 'pre' | 'post';
+  /** Register sources, runners, access controls, listeners and commands. May be async. */
+  setup?(api: SetupApi): void | Promise<void>;
+  /** Release what `setup` acquired. Runs in reverse order, also after a failure. */
+  teardown?(): void | Promise<void>;
+}
+
+/**
+ * Declares a plugin factory. Returns the factory unchanged; it exists for type inference
+ * (`export default definePlugin((options: Options) => ({ name: 'guild:x', apiVersion: 1 }))`).
+ */
+export const definePlugin = <O = void>(factory: (options: O) => GuildPlugin): ((options: O) => GuildPlugin) =>
+  factory;
+
+/** Checks that a value is a usable plugin object; throws a {@link GuildError} naming `where`. */
+export function assertPlugin(value: unknown, where: string): asserts value is GuildPlugin {
+  const accepted =
+    'a plugin object { name, apiVersion: 1, setup? }, a factory returning one, a package name, or [name, options]';
+  if (typeof value !== 'object' || value === null) {
+    throw new GuildError('PLUGIN_INVALID', `${where} is not a plugin (got ${typeof value}); expected ${accepted}`);
+  }
+  const p = value as Partial<GuildPlugin>;
+  if (typeof p.name !== 'string' || p.name === '') {
+    throw new GuildError('PLUGIN_INVALID', `${where} has no "name"; expected ${accepted}`);
+  }
+  if (p.apiVersion !== 1) {
+    throw new GuildError(
+      'PLUGIN_INVALID',
+      `${where} (${p.name}) was written for plugin API ${String(p.apiVersion)}; this guild supports apiVersion 1`,
+    );
+  }
+  for (const hook of ['setup', 'teardown'] as const) {
+    if (p[hook] !== undefined && typeof p[hook] !== 'function') {
+      throw new GuildError('PLUGIN_INVALID', `${where} (${p.name}): "${hook}" must be a function`);
+    }
+  }
+  if (p.enforce !== undefined && p.enforce !== 'pre' && p.enforce !== 'post') {
+    throw new GuildError('PLUGIN_INVALID', `${where} (${p.name}): "enforce" must be "pre" or "post"`);
+  }
+}
