@@ -149,10 +149,19 @@ function describeIssue(
   const field = where.filter((p) => typeof p === 'string').at(-1);
   const fieldText = field && field !== 'tasks' ? `${String(field)}: ` : '';
   let message = issue.message;
-  if (issue.code === 'invalid_type' && issue.input === undefined && typeof field === 'string') {
-    message = `missing required field "${field}"`;
+  if (issue.code === 'invalid_type' && message.startsWith('Invalid input') && valueAt(data, where) === undefined) {
+    message = `missing required field "${String(field)}"`;
   }
   return { loc: at(node?.range?.[0] ?? 0), message: `${fieldText}${message}${taskLabel}` };
+}
+
+function valueAt(data: unknown, where: PropertyKey[]): unknown {
+  let v = data;
+  for (const key of where) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
 }
 
 function labelFor(where: PropertyKey[], data: unknown): string {

@@ -265,7 +265,10 @@ export class Scheduler {
   }
 
   private dispatch(): void {
-    if (this.paused || this.stopping) return;
+    if (this.paused || this.stopping) {
+      this.checkDone();
+      return;
+    }
     const passed: Slot[] = [];
     while (this.ready.size > 0) {
       const s = this.ready.peek()!;
@@ -492,13 +495,17 @@ export class Scheduler {
     }
   }
 
+  /** Skips everything that depends on `id`, naming the direct cause and the original one. */
   private skipDependents(id: string, reason: string): void {
-    const stack = [...this.o.plan.graph.successors(id)];
+    const stack: Array<[string, string]> = this.o.plan.graph.successors(id).map((n) => [n, `dependency ${reason}`]);
     while (stack.length > 0) {
-      const next = this.slots.get(stack.pop()!)!;
+      const [nextId, because] = stack.pop()!;
+      const next = this.slots.get(nextId)!;
       if (next.state !== 'pending') continue;
-      this.skip(next, `dependency ${reason}`);
-      stack.push(...this.o.plan.graph.successors(next.task.id));
+      this.skip(next, because);
+      for (const n of this.o.plan.graph.successors(nextId)) {
+        stack.push([n, `dependency ${nextId} was skipped (${reason})`]);
+      }
     }
   }
 

@@ -1,0 +1,131 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { GuildError } from './errors.js';
+import { parsePlanText, readPlanFile, suggest } from './plan-load.js';
+
+function errorOf(fn: () => unknown): GuildError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(GuildError);
+    return e as GuildError;
+  }
+  throw new Error('expected a GuildError');
+}
+
+describe('parsePlanText', () => {
+  test('reads tasks, applies defaults (env merged) and records each task\'s line', () => {
+    const specs = parsePlanText(
+      [
+        'version: 1',
+        'defaults: { timeout: 5m, retries: 1, env: { A: "1", B: 2 } }',
+        'tasks:',
+        '  - id: a',
+        '    run: echo a',
+        '  - id: b',
+        '    run: echo b',
+        '    retries: 3',
+        '    env: { B: three }',
+      ].join('\n'),
+      'plan.yaml',
+    );
+    expect(specs).toHaveLength(2);
+    expect(specs[0]).toMatchObject({ id: 'a', timeout: '5m', retries: 1, env: { A: '1', B: '2' } });
+    expect(specs[1]).toMatchObject({ id: 'b', retries: 3, env: { A: '1', B: 'three' } });
+    expect(specs[0]!.origin).toEqual({ source: 'plan', file: 'plan.yaml', line: 4, column: 5 });
+    expect(specs[1]!.origin?.line).toBe(6);
+  });
+
+  test('JSON plans are read with positions too', () => {
+    const specs = parsePlanText('{\n  "tasks": [\n    { "id": "x", "run": "true" }\n  ]\n}\n', 'p.json');
+    expect(specs[0]!.origin).toMatchObject({ line: 3, column: 5 });
+  });
+
+  test('a YAML syntax error names file:line:column', () => {
+    const e = errorOf(() => parsePlanText('tasks:\n  - id: a\n    run: [unclosed\n', 'plan.yaml'));
+    expect(e.code).toBe('PLAN_SYNTAX');
+    expect(e.message).toMatch(/^plan\.yaml:\d+:\d+: /);
+    expect(e.message).toContain('YAML');
+  });
+
+  test('duplicate keys are a syntax error at the second key', () => {
+    const e = errorOf(() => parsePlanText('tasks:\n  - id: a\n    run: x\n    run: y\n', 'plan.yaml'));
+    expect(e.message).toMatch(/^plan\.yaml:4:5: /);
+  });
+
+  test('an unknown field suggests the near name and points at the key', () => {
+    const e = errorOf(() =>
+      parsePlanText('tasks:\n  - id: a\n    run: x\n  - id: b\n    run: y\n    dependOn: [a]\n', 'plan.yaml'),
+    );
+    expect(e.code).toBe('PLAN_INVALID');
+    expect(e.message).toBe('plan.yaml:6:5: unknown field "dependOn" in task "b" — did you mean "dependsOn"?');
+  });
+
+  test('snake_case of a known field is recognised', () => {
+    expect(suggest('depends_on', ['dependsOn', 'writes'])).toBe('dependsOn');
+    expect(suggest('zzzzzz', ['dependsOn', 'writes'])).toBeUndefined();
+  });
+
+  test('an unknown top-level field lists the known ones when nothing is near', () => {
+    const e = errorOf(() => parsePlanText('tasks: []\nflavour: mint\n', 'plan.yaml'));
+    expect(e.message).toContain('unknown field "flavour"');
+    expect(e.message).toContain('known fields: version, defaults, tasks');
+  });
+
+  test('a malformed duration names the value, the task and the line', () => {
+    const e = errorOf(() => parsePlanText('tasks:\n  - id: a\n    run: x\n    estimate: 5 minutes\n', 'plan.yaml'));
+    expect(e.message).toMatch(/^plan\.yaml:4:15: estimate: "5 minutes" is not a duration/);
+    expect(e.message).toContain('in task "a"');
+  });
+
+  test.each([
+    ['7', 'priority must be from 0 (most urgent) to 4'],
+    ['high', 'priority must be a whole number from 0 (most urgent) to 4'],
+    ['1.5', 'priority must be a whole number from 0 (most urgent) to 4'],
+  ])('priority %s is refused', (value, message) => {
+    const e = errorOf(() => parsePlanText(`tasks:\n  - id: a\n    run: x\n    priority: ${value}\n`, 'plan.yaml'));
+    expect(e.message).toContain(message);
+    expect(e.message).toMatch(/^plan\.yaml:4:15: /);
+  });
+
+  test('a missing id is named', () => {
+    const e = errorOf(() => parsePlanText('tasks:\n  - run: x\n', 'plan.yaml'));
+    expect(e.message).toContain("every task needs an \"id\"");
+    expect(e.message).toMatch(/^plan\.yaml:2:5: /);
+  });
+
+  test('several problems are all reported', () => {
+    const e = errorOf(() => parsePlanText('tasks:\n  - id: a\n    priority: 9\n  - id: b\n    retries: -1\n', 'p.yaml'));
+    expect(e.more).toHaveLength(1);
+    expect(e.more[0]).toContain('retries cannot be negative');
+  });
+
+  test.each([
+    ['', 'the plan is empty'],
+    ['# nothing here\n', 'the plan is empty'],
+    ['tasks: []\n', 'the plan has no tasks'],
+    ['- id: a\n', 'put the tasks under a top-level "tasks:" key'],
+  ])('empty or misshapen plan %j', (text, message) => {
+    const e = errorOf(() => parsePlanText(text, 'plan.yaml'));
+    expect(e.message).toContain(message);
+  });
+});
+
+describe('readPlanFile', () => {
+  test('a missing file says so', async () => {
+    await expect(readPlanFile('nope.yaml', os.tmpdir())).rejects.toMatchObject({
+      code: 'PLAN_NOT_FOUND',
+      message: expect.stringContaining('plan file not found: nope.yaml'),
+    });
+  });
+
+  test('the root is the plan file\'s folder', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'guild-plan-'));
+    await writeFile(path.join(dir, 'p.yaml'), 'tasks:\n  - id: a\n    run: "true"\n');
+    const parsed = await readPlanFile('p.yaml', dir);
+    expect(parsed.root).toBe(dir);
+    expect(parsed.specs[0]!.id).toBe('a');
+  });
+});
