@@ -47,7 +47,6 @@ export class ResourceLocks implements AccessControl {
       else hold.exclusive = task.id;
     }
     if (wants.length > 0) this.held.set(task.id, wants);
-    this.reservations.delete(task.id);
     return { grant: { taskId: task.id } };
   }
 

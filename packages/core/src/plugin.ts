@@ -76,10 +76,10 @@ export interface GuildPlugin {
 
 /**
  * Declares a plugin factory. Returns the factory unchanged; it exists for type inference
- * (`export default definePlugin((options: Options) => ({ name: 'guild:x', apiVersion: 1 }))`).
+ * (`export default definePlugin((options: Options = {}) => ({ name: 'guild:x', apiVersion: 1 }))`).
+ * The factory's own signature is kept, so an optional options parameter stays optional.
  */
-export const definePlugin = <O = void>(factory: (options: O) => GuildPlugin): ((options: O) => GuildPlugin) =>
-  factory;
+export const definePlugin = <F extends (...args: never[]) => GuildPlugin>(factory: F): F => factory;
 
 /** Checks that a value is a usable plugin object; throws a {@link GuildError} naming `where`. */
 export function assertPlugin(value: unknown, where: string): asserts value is GuildPlugin {

@@ -188,7 +188,10 @@ export interface AccessControl {
    * passed over too often cannot starve. Optional; a control without it cannot starve tasks.
    */
   reserve?(task: Task): void;
-  /** Drop a reservation (the task was granted, skipped or cancelled). */
+  /**
+   * Drop a reservation. The scheduler calls it when the task starts, is skipped or is cancelled;
+   * `tryGrant` itself keeps the reservation, because another control may still refuse the task.
+   */
   unreserve?(taskId: string): void;
   /** The static report: every pair of tasks that would conflict, ignoring dependencies. */
   conflicts?(plan: Plan): Conflict[];
