@@ -1,6 +1,7 @@
-import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { GuildError, PluginHost, isGuildError, type GuildConfig } from '@guild/core';
+import { PluginHost, isGuildError, type GuildConfig } from '@guild/core';
+// Bundled at build time, so `--version` always matches the published package.
+import { version } from '../package.json';
 import { loadConfig, resolvePlugins } from './config.js';
 import { conflictsCommand, planCommand, runCommand, type Context } from './commands.js';
 
@@ -11,13 +12,19 @@ export interface Io {
   cwd: string;
 }
 
-const processIo: Io = {
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
-  cwd: process.cwd(),
+/**
+ * A reader that goes away (`guild run | head`) destroys the stream; the run goes on and its
+ * further output is dropped rather than crashing guild (bin.ts swallows the EPIPE error).
+ */
+const writeTo = (stream: NodeJS.WriteStream) => (text: string) => {
+  if (!stream.destroyed) stream.write(text);
 };
 
-const VERSION = '0.1.0';
+const processIo: Io = {
+  stdout: writeTo(process.stdout),
+  stderr: writeTo(process.stderr),
+  cwd: process.cwd(),
+};
 
 /** Exit codes: 0 all succeeded, 1 a task failed or was skipped, 2 bad input or config, 130 interrupted. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -41,7 +48,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   const program = new Command('guild');
   const context = async (opts: { config?: string }): Promise<Context> => {
     const loaded = await loadConfig(io.cwd, opts.config);
-    const plugins = await resolvePlugins(loaded.config.plugins, loaded.dir, loaded.file);
+    const plugins = await resolvePlugins(loaded.config.plugins, loaded.dir, (i) => loaded.describe(['plugins', i]));
     host = new PluginHost(loaded.config, plugins, { root: loaded.dir });
     await host.setup();
     return { io, host, config: loaded.config, projectRoot: loaded.projectRoot };
@@ -59,7 +66,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   program
     .name('guild')
     .description('Run many tasks at once without letting them trip over each other.')
-    .version(VERSION, '-V, --version')
+    .version(version, '-V, --version')
     .option('-c, --config <file>', 'use this config file instead of searching for one')
     .showHelpAfterError('(run guild --help for usage)')
     .exitOverride()
@@ -124,16 +131,12 @@ function handleError(e: unknown, io: Io): number {
     return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
   if (isGuildError(e)) {
-    const err = e as GuildError;
-    io.stderr(`guild: ${err.message}\n`);
-    for (const more of err.more.slice(0, 9)) io.stderr(`guild: ${more}\n`);
-    if (err.more.length > 9) io.stderr(`guild: ... and ${err.more.length - 9} more problems\n`);
+    io.stderr(`guild: ${e.message}\n`);
+    for (const more of e.more.slice(0, 9)) io.stderr(`guild: ${more}\n`);
+    if (e.more.length > 9) io.stderr(`guild: ... and ${e.more.length - 9} more problems\n`);
     return EXIT.usage;
   }
   const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
   io.stderr(`guild: internal error (please report it): ${message}\n`);
   return 70;
 }
-
-/** The folder plan-relative messages are shown from. */
-export const displayPath = (io: Io, file: string): string => path.relative(io.cwd, file) || file;

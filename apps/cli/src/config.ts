@@ -1,13 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
+import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
 import {
   GuildError,
   assertPlugin,
   configSchema,
+  formatLocation,
+  isGuildError,
+  suggest,
   type GuildConfig,
   type GuildPlugin,
   type PluginEntry,
@@ -42,26 +47,47 @@ export interface LoadedConfig {
   dir: string;
   /** The nearest folder up from the start holding `.git` or `package.json` (else the start). */
   projectRoot: string;
+  /**
+   * `file:line:column: <field path>` for a value in the config, for messages about it (just
+   * the file for JS and TS configs, whose values have no line).
+   */
+  describe(fieldPath: ReadonlyArray<string | number>): string;
 }
 
 /**
- * Loads `.ts` config files without the TypeScript package: esbuild strips the types into a
- * temporary `.mjs` beside the file (so its relative imports resolve), which is imported once.
+ * Makes a loader for `.ts` config files that needs no TypeScript package: esbuild strips the
+ * types into a temporary `.mjs` beside the file, so relative imports and packages resolve
+ * exactly as they would from the config itself, and imports that. The temporary file is always
+ * removed. A syntax error becomes a {@link GuildError} at `show(file)`:line:column.
  */
-export const loadTs: Loader = async (filepath, content) => {
-  const { transform } = await import('esbuild');
-  const out = await transform(content, { loader: 'ts', format: 'esm', target: 'node20', sourcefile: filepath });
-  const tmp = await mkdtemp(path.join(path.dirname(filepath), '.guild-config-'));
-  const file = path.join(tmp, 'config.mjs');
-  try {
-    // The temp folder sits beside the config, so "./x" imports must go one level up.
-    await writeFile(file, out.code.replace(/(from\s+|import\s*\(\s*)(['"])\.\//g, '$1$2../'));
-    const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
-    return mod.default ?? mod;
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
-};
+function tsLoader(show: (file: string) => string): Loader {
+  return async (filepath, content) => {
+    const { transform } = await import('esbuild');
+    let code: string;
+    try {
+      ({ code } = await transform(content, { loader: 'ts', format: 'esm', target: 'node20', sourcefile: filepath }));
+    } catch (e) {
+      const first = (e as { errors?: Array<{ text: string; location?: { line: number; column: number } | null }> }).errors?.[0];
+      if (!first) throw e;
+      const loc = first.location;
+      throw new GuildError('CONFIG_INVALID', `${first.text} (fix the TypeScript syntax)`, {
+        location: { file: show(filepath), ...(loc ? { line: loc.line, column: loc.column + 1 } : {}) },
+        cause: e,
+      });
+    }
+    const tmp = path.join(path.dirname(filepath), `.${path.basename(filepath)}.${process.pid}-${Date.now()}.mjs`);
+    try {
+      await writeFile(tmp, code);
+      const mod = (await import(pathToFileURL(tmp).href)) as { default?: unknown };
+      return mod.default ?? mod;
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  };
+}
+
+/** The `.ts` config loader guild gives cosmiconfig (see {@link tsLoader}); messages name absolute paths. */
+export const loadTs: Loader = tsLoader((file) => file);
 
 /** The project root: the nearest folder up from `start` holding `.git` or `package.json`. */
 export function findProjectRoot(start: string): string {
@@ -74,17 +100,113 @@ export function findProjectRoot(start: string): string {
   }
 }
 
+/** YAML and JSON configs as parsed, kept so a schema error can point at the offending line. */
+type ParsedDocs = Map<string, { doc: Document; lines: LineCounter }>;
+
+/**
+ * A cosmiconfig loader for YAML and JSON (JSON is YAML) that keeps the parsed document and
+ * turns a syntax error into a {@link GuildError} at file:line:column.
+ */
+function documentLoader(docs: ParsedDocs, show: (file: string) => string): Loader {
+  return (filepath, content) => {
+    const lines = new LineCounter();
+    const isPackageJson = path.basename(filepath) === 'package.json';
+    // JSON.parse (what npm uses) lets a later key win, so only guild's own files must be unique.
+    const doc = parseDocument(content, { lineCounter: lines, prettyErrors: false, uniqueKeys: !isPackageJson });
+    const error = doc.errors[0];
+    if (error) {
+      const { line, col } = lines.linePos(error.pos[0]);
+      const kind = /\.json$/i.test(filepath) ? 'JSON' : 'YAML';
+      const text = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
+      throw new GuildError('CONFIG_INVALID', `${text} (fix the ${kind} syntax)`, {
+        location: { file: show(filepath), line, column: col },
+      });
+    }
+    docs.set(filepath, { doc, lines });
+    return doc.toJS() as unknown;
+  };
+}
+
+/** Where in a parsed config the value at `fieldPath` (or, with `key`, that key of it) is. */
+function locate(
+  docs: ParsedDocs,
+  file: string,
+  fieldPath: ReadonlyArray<PropertyKey>,
+  key?: string,
+): { line: number; column: number } | undefined {
+  const parsed = docs.get(file);
+  if (!parsed) return undefined;
+  const full = [...(path.basename(file) === 'package.json' ? ['guild'] : []), ...fieldPath] as Array<string | number>;
+  let node: unknown;
+  // The value may be missing (a required field): point at the nearest parent that exists.
+  for (let n = full.length; n >= 0 && !isNode(node); n--) node = parsed.doc.getIn(full.slice(0, n), true);
+  if (!isNode(node)) return undefined;
+  let offset = node.range?.[0] ?? 0;
+  if (key !== undefined && isMap(node)) {
+    const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
+    if (pair && isScalar(pair.key)) offset = pair.key.range?.[0] ?? offset;
+  }
+  const { line, col } = parsed.lines.linePos(offset);
+  return { line, column: col };
+}
+
+/** `plugins[0]`, `concurrency`: a field path as people write it. */
+const fieldName = (fieldPath: ReadonlyArray<PropertyKey>): string =>
+  fieldPath.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i > 0 ? '.' : ''}${String(k)}`)).join('');
+
+/** What each config field must be, for messages that say what was expected. */
+const EXPECTED: Record<string, string> = {
+  concurrency: 'a whole number from 1 to 1024',
+  boost: 'a whole number from 1 to 1024 (total slots, at least concurrency)',
+  starvationLimit: 'a whole number of at least 1',
+  defaultEstimate: 'a positive number of seconds',
+  plugins: 'a list of plugins',
+};
+
+const PLUGIN_FORMS = '"name", ["name", { options }], or a plugin object (in a .js/.ts config)';
+
+/** One clear sentence for the first schema problem of a config: the field, the value, what was expected. */
+function describeConfigIssue(issue: z.core.$ZodIssue, config: unknown): { field: ReadonlyArray<PropertyKey>; key?: string; message: string } {
+  const field = issue.path as PropertyKey[];
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0]!;
+    const known = Object.keys(configSchema.shape);
+    const near = suggest(key, known);
+    return {
+      field,
+      key,
+      message: `unknown field "${key}" — ${near ? `did you mean "${near}"?` : `known fields: ${known.join(', ')}`}`,
+    };
+  }
+  const value = field.reduce<unknown>(
+    (v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined),
+    config,
+  );
+  const name = fieldName(field);
+  if (field.length === 0) {
+    return { field, message: `the config must be an object with fields such as ${Object.keys(configSchema.shape).join(', ')}` };
+  }
+  let expected = EXPECTED[String(field[0])];
+  if (field[0] === 'plugins' && field.length > 1) expected = `a plugin: ${PLUGIN_FORMS}`;
+  const got = value === undefined ? 'nothing' : JSON.stringify(value);
+  return { field, message: expected ? `${name} must be ${expected}, got ${got}` : `${name}: ${issue.message} (got ${got})` };
+}
+
 /**
  * Finds and validates guild's config: `--config <file>` if given, else the first match of
- * {@link SEARCH_PLACES} from `cwd` up to the project root. Throws a {@link GuildError} naming
- * the file and the bad field.
+ * {@link SEARCH_PLACES} from `cwd` up to the project root (never above it). Throws a
+ * {@link GuildError} naming the file, line and field, the value, and what was expected.
  */
 export async function loadConfig(cwd: string, explicit?: string): Promise<LoadedConfig> {
   const projectRoot = findProjectRoot(cwd);
+  const show = (file: string) => path.relative(cwd, file) || file;
+  const docs: ParsedDocs = new Map();
+  const data = documentLoader(docs, show);
+  const ts = tsLoader(show);
   const explorer = cosmiconfig('guild', {
     searchPlaces: SEARCH_PLACES,
     searchStrategy: 'none',
-    loaders: { '.ts': loadTs, '.mts': loadTs },
+    loaders: { '.ts': ts, '.mts': ts, '.json': data, '.yaml': data, '.yml': data, noExt: data },
     cache: false,
   });
   let found: { config: unknown; filepath: string; isEmpty?: boolean } | null = null;
@@ -92,7 +214,7 @@ export async function loadConfig(cwd: string, explicit?: string): Promise<Loaded
     if (explicit) {
       const file = path.resolve(cwd, explicit);
       if (!existsSync(file)) {
-        throw new GuildError('CONFIG_INVALID', `config file not found: ${explicit} (looked for ${file})`);
+        throw new GuildError('CONFIG_INVALID', `config file not found: ${explicit} (looked for ${file}); check the --config path`);
       }
       found = await explorer.load(file);
     } else {
@@ -106,28 +228,42 @@ export async function loadConfig(cwd: string, explicit?: string): Promise<Loaded
       }
     }
   } catch (e) {
-    if (e instanceof GuildError) throw e;
-    const err = e as Error & { filepath?: string; mark?: { line: number; column: number } };
-    const where = err.filepath ?? explicit ?? 'config';
+    if (isGuildError(e)) throw e;
+    const err = e as Error & { filepath?: string };
+    const where = err.filepath ? show(err.filepath) : (explicit ?? 'config');
     const firstLine = err.message.split('\n')[0];
     throw new GuildError('CONFIG_INVALID', `cannot load config ${where}: ${firstLine}; fix the file`, { cause: e });
   }
+  const describeIn = (file: string | undefined) => (fieldPath: ReadonlyArray<string | number>) => {
+    const name = fieldName(fieldPath);
+    if (!file) return name;
+    const loc = locate(docs, file, fieldPath);
+    return `${formatLocation({ file: show(file), ...loc })}: ${name}`;
+  };
   if (!found || found.isEmpty) {
-    return { config: configSchema.parse({}) as GuildConfig, file: found?.filepath, dir: projectRoot, projectRoot };
+    return {
+      config: configSchema.parse({}) as GuildConfig,
+      file: found?.filepath,
+      dir: projectRoot,
+      projectRoot,
+      describe: describeIn(undefined),
+    };
   }
   const result = configSchema.safeParse(found.config);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const field = issue.path.join('.') || '(top level)';
-    let message = issue.message;
-    if (issue.code === 'unrecognized_keys') {
-      message = `unknown field "${issue.keys[0]}"; known fields: ${Object.keys(configSchema.shape).join(', ')}`;
-    }
-    throw new GuildError('CONFIG_INVALID', `${field}: ${message}`, { location: { file: found.filepath } });
+    const { field, key, message } = describeConfigIssue(result.error.issues[0]!, found.config);
+    const loc = locate(docs, found.filepath, field, key);
+    throw new GuildError('CONFIG_INVALID', message, { location: { file: show(found.filepath), ...loc } });
   }
   const config = result.data as GuildConfig;
   if (config.boost < config.concurrency) config.boost = config.concurrency;
-  return { config, file: found.filepath, dir: path.dirname(found.filepath), projectRoot };
+  return {
+    config,
+    file: found.filepath,
+    dir: path.dirname(found.filepath),
+    projectRoot,
+    describe: describeIn(found.filepath),
+  };
 }
 
 const BUILT_IN: Record<string, (options: never) => GuildPlugin> = {
@@ -140,39 +276,54 @@ const BUILT_IN: Record<string, (options: never) => GuildPlugin> = {
  * folder (falling back to the ones bundled with the CLI), a default export is unwrapped, a
  * factory is called with the entry's options, and the result's shape is checked. The
  * conflicts plugin is always present; listing it in config only sets its options.
+ * `where(i)` names entry `i` in messages (e.g. `guild.config.json:3:5: plugins[0]`).
+ * Throws a {@link GuildError} naming the entry, the plugin and the accepted forms.
  */
-export async function resolvePlugins(entries: readonly PluginEntry[], dir: string, file?: string): Promise<GuildPlugin[]> {
+export async function resolvePlugins(
+  entries: readonly PluginEntry[],
+  dir: string,
+  where: (index: number) => string = (i) => `plugins[${i}]`,
+): Promise<GuildPlugin[]> {
   const plugins: GuildPlugin[] = [];
   for (const [i, entry] of entries.entries()) {
-    const where = `plugins[${i}]${file ? ` in ${path.relative(process.cwd(), file) || file}` : ''}`;
     if (typeof entry === 'object' && !Array.isArray(entry)) {
-      assertPlugin(entry, where);
+      assertPlugin(entry, where(i));
       plugins.push(entry);
       continue;
     }
     const [name, options] = typeof entry === 'string' ? [entry, undefined] : entry;
-    const factory = BUILT_IN[name] ?? (await importPlugin(name, dir, where));
+    const factory = BUILT_IN[name] ?? (await importPlugin(name, dir, where(i)));
     let plugin: unknown = factory;
     if (typeof factory === 'function') {
       try {
         plugin = (factory as (o: unknown) => unknown)(options);
       } catch (e) {
-        throw new GuildError('PLUGIN_INVALID', `${where} (${name}): bad options: ${(e as Error).message}`, { cause: e });
+        throw new GuildError('PLUGIN_INVALID', `${where(i)} (${name}): bad options: ${(e as Error).message}`, { cause: e });
       }
     }
-    assertPlugin(plugin, `${where} (${name})`);
+    assertPlugin(plugin, `${where(i)} (${name})`);
     plugins.push(plugin);
   }
   if (!plugins.some((p) => p.name === 'guild:conflicts')) plugins.unshift(conflictsPlugin({}));
   return plugins;
 }
 
+const isPathLike = (name: string) => name.startsWith('.') || path.isAbsolute(name);
+
 async function importPlugin(name: string, dir: string, where: string): Promise<unknown> {
   const target = resolveModule(name, dir);
   if (!target) {
+    if (isPathLike(name)) {
+      throw new GuildError(
+        'PLUGIN_INVALID',
+        `${where}: plugin file "${name}" not found (looked for ${path.resolve(dir, name)}); paths are relative to the config file's folder`,
+      );
+    }
+    const near = suggest(name, Object.keys(BUILT_IN));
+    const fix = near ? `did you mean "${near}"?` : `install it (npm i -D ${name}) or fix the name`;
     throw new GuildError(
       'PLUGIN_INVALID',
-      `${where}: cannot find plugin "${name}" from ${dir}; install it (npm i -D ${name}) or fix the name. Accepted forms: "name", ["name", { options }], or a plugin object in a .js/.ts config`,
+      `${where}: cannot find plugin "${name}" from ${dir} — ${fix} (accepted forms: ${PLUGIN_FORMS})`,
     );
   }
   let mod: { default?: unknown };
@@ -185,7 +336,7 @@ async function importPlugin(name: string, dir: string, where: string): Promise<u
 }
 
 function resolveModule(name: string, dir: string): string | undefined {
-  if (name.startsWith('.') || path.isAbsolute(name)) {
+  if (isPathLike(name)) {
     const file = path.resolve(dir, name);
     return existsSync(file) ? file : undefined;
   }
