@@ -26,8 +26,11 @@ const processIo: Io = {
   cwd: process.cwd(),
 };
 
-/** Exit codes: 0 all succeeded, 1 a task failed or was skipped, 2 bad input or config, 130 interrupted. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+/**
+ * Exit codes: 0 all succeeded, 1 a task failed or was skipped, 2 bad input or config, 130
+ * interrupted by Ctrl-C, 143 stopped by SIGTERM.
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130, terminated: 143 } as const;
 
 function positiveInt(flag: string) {
   return (value: string): number => {

@@ -162,7 +162,10 @@ export async function conflictsCommand(ctx: Context, file: string, o: { json?: b
   return 0;
 }
 
-/** `guild run`: runs the plan with the plain line reporter; exit 0, 1 (a task failed or was skipped) or 130. */
+/**
+ * `guild run`: runs the plan with the plain line reporter. Exit 0, 1 (a task failed or was
+ * skipped), 130 after Ctrl-C, 143 after SIGTERM.
+ */
 export async function runCommand(
   ctx: Context,
   file: string,
@@ -171,10 +174,12 @@ export async function runCommand(
   const plan = await loadPlan(ctx, file);
   let scheduler: Scheduler | undefined;
   let interrupts = 0;
+  let stoppedBy: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
-    if (!scheduler) return;
-    if (interrupts === 1 && signal !== 'SIGKILL') {
+    stoppedBy ??= signal;
+    if (!scheduler) return; // onStart aborts at once
+    if (interrupts === 1) {
       ctx.io.stderr(`\nguild: ${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping running tasks (Ctrl-C again to kill them at once)\n`);
       scheduler.abort('graceful');
     } else {
@@ -196,6 +201,7 @@ export async function runCommand(
       listeners: [(e) => reporterRef.current?.listener(e), ...ctx.host.listeners],
       onStart: (run) => {
         scheduler = run.scheduler;
+        if (stoppedBy) queueMicrotask(() => run.scheduler.abort('graceful'));
         reporterRef.current = lineReporter((line) => ctx.io.stdout(`${line}\n`), {
           logDir: path.join(run.runDir, 'logs'),
           cwd: ctx.io.cwd,
@@ -203,7 +209,7 @@ export async function runCommand(
       },
     });
     ctx.io.stdout(`${reporterRef.current!.summary(result.summary)}\n`);
-    if (result.summary.outcome === 'aborted') return 130;
+    if (result.summary.outcome === 'aborted') return stoppedBy === 'SIGTERM' ? 143 : 130;
     return result.summary.outcome === 'succeeded' ? 0 : 1;
   } finally {
     process.off('SIGINT', onSignal);

@@ -45,7 +45,7 @@ export interface LoadedConfig {
   file?: string;
   /** The folder plugins resolve from: the config file's folder, else the project root. */
   dir: string;
-  /** The nearest folder up from the start holding `.git` or `package.json` (else the start). */
+  /** See {@link findProjectRoot}. */
   projectRoot: string;
   /**
    * `file:line:column: <field path>` for a value in the config, for messages about it (just
@@ -89,15 +89,20 @@ function tsLoader(show: (file: string) => string): Loader {
 /** The `.ts` config loader guild gives cosmiconfig (see {@link tsLoader}); messages name absolute paths. */
 export const loadTs: Loader = tsLoader((file) => file);
 
-/** The project root: the nearest folder up from `start` holding `.git` or `package.json`. */
+/**
+ * The project root: the nearest folder up from `start` holding `.git`; without one, the nearest
+ * holding `pnpm-workspace.yaml`, then `package.json`; else `start` itself.
+ */
 export function findProjectRoot(start: string): string {
-  let dir = path.resolve(start);
-  for (;;) {
-    if (existsSync(path.join(dir, '.git')) || existsSync(path.join(dir, 'package.json'))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) return path.resolve(start);
-    dir = parent;
+  const from = path.resolve(start);
+  // A repository's root wins over a package.json deeper down, so a monorepo shares one config.
+  for (const marker of ['.git', 'pnpm-workspace.yaml', 'package.json']) {
+    for (let dir = from; ; dir = path.dirname(dir)) {
+      if (existsSync(path.join(dir, marker))) return dir;
+      if (path.dirname(dir) === dir) break;
+    }
   }
+  return from;
 }
 
 /** YAML and JSON configs as parsed, kept so a schema error can point at the offending line. */

@@ -82,13 +82,13 @@ const planCases: Case[] = [
     name: 'priority out of range',
     files: { 'plan.yaml': 'tasks:\n  - id: a\n    run: "true"\n    priority: 7\n' },
     args: ['plan', 'plan.yaml'],
-    message: /^guild: plan\.yaml:4:15: priority: .*0.*4/,
+    message: /^guild: plan\.yaml:4:15: priority must be from 0 \(most urgent\) to 4 in task "a"$/,
   },
   {
     name: 'priority that is not a number',
     files: { 'plan.yaml': 'tasks:\n  - id: a\n    run: "true"\n    priority: high\n' },
     args: ['plan', 'plan.yaml'],
-    message: /^guild: plan\.yaml:4:15: priority: .*whole number.*in task "a"$/,
+    message: /^guild: plan\.yaml:4:15: priority must be a whole number.*in task "a"$/,
   },
   {
     name: 'empty plan file',

@@ -129,6 +129,19 @@ describe.concurrent('config', () => {
     expect(r.slots).toBe(5); // the default
   });
 
+  it('in a repository, the root is the repository\'s, not the nearest package.json', async () => {
+    const r = await slotsWith(
+      {
+        'repo/.git/HEAD': 'ref: refs/heads/main\n',
+        'repo/guild.config.json': '{ "concurrency": 3 }',
+        'repo/packages/web/package.json': '{ "name": "web", "private": true }',
+        'repo/packages/web/plan.yaml': plan,
+      },
+      { cwd: 'repo/packages/web' },
+    );
+    expect(r.slots).toBe(3);
+  });
+
   it('a .git folder also marks the project root', async () => {
     const r = await slotsWith(
       { 'guild.config.json': '{ "concurrency": 9 }', 'repo/.git/HEAD': 'ref: refs/heads/main\n', 'repo/plan.yaml': plan },

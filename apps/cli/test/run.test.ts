@@ -245,7 +245,10 @@ describe.concurrent('guild run', () => {
     expect(log).toContain('$(touch pwned-env)\n');
   });
 
-  it('stops on Ctrl-C: running tasks are stopped, exit code 130', async () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('stops on %s: running tasks are stopped, exit code %i', async (signal, code) => {
     const dir = await testdir();
     const rec = path.join(dir, 'records');
     await writeFiles(dir, {
@@ -259,9 +262,9 @@ describe.concurrent('guild run', () => {
     // The task records its start from inside its own shell; wait for that before interrupting.
     for (let i = 0; i < 100 && !(await readRecords(rec)).has('slow'); i++) await new Promise((r) => setTimeout(r, 20));
     const sentAt = Date.now();
-    guild.child.kill('SIGINT');
+    guild.child.kill(signal);
     const r = await guild.result;
-    expect(r.code, r.stdout + r.stderr).toBe(130);
+    expect(r.code, r.stdout + r.stderr).toBe(code);
     expect(Date.now() - sentAt).toBeLessThan(5000);
     expect(r.stderr).toContain('stopping running tasks');
     expect(linesAbout(r.stdout, 'later')).toEqual(['later skipped: the run was aborted']);

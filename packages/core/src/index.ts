@@ -10,7 +10,7 @@ export { buildGraph, findCycle } from './graph.js';
 export { realClock, VirtualClock } from './clock.js';
 export { EventBus } from './events.js';
 export { ResourceLocks, composeAccess, accessFor } from './access.js';
-export { Scheduler, rankTasks, type SchedulerOptions, type RetryPolicy, type TaskRecord, type RunSummary } from './scheduler.js';
+export { Scheduler, rankTasks, checkRunners, type SchedulerOptions, type RetryPolicy, type TaskRecord, type RunSummary } from './scheduler.js';
 export { shellRunner } from './shell-runner.js';
 export { simulatedRunner } from './sim-runner.js';
 export { simulate, planBounds, seededRandom, type SimulateOptions, type SimulationResult, type PlanBounds } from './simulate.js';

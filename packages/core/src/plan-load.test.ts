@@ -90,6 +90,18 @@ describe('parsePlanText', () => {
     expect(e.message).toMatch(/^plan\.yaml:4:15: /);
   });
 
+  test('wrong types get our own wording, not the schema library\'s', () => {
+    const e = errorOf(() => parsePlanText('version: 2\ntasks:\n  - id: a\n    run: 5\n', 'plan.yaml'));
+    expect(e.message).toBe('plan.yaml:1:10: version must be 1, the only plan format there is (got 2)');
+    expect(e.more).toEqual(['plan.yaml:4:10: "run" must be a shell command (a string) in task "a"']);
+  });
+
+  test('a .json plan must be strict JSON (no trailing commas)', () => {
+    const e = errorOf(() => parsePlanText('{"tasks": [\n  {"id": "a", "run": "true",}\n]}\n', 'plan.json'));
+    expect(e.code).toBe('PLAN_SYNTAX');
+    expect(e.message).toMatch(/^plan\.json:2:\d+: .*\(fix the JSON syntax\)$/);
+  });
+
   test('a missing id is named', () => {
     const e = errorOf(() => parsePlanText('tasks:\n  - run: x\n', 'plan.yaml'));
     expect(e.message).toContain("every task needs an \"id\"");

@@ -56,6 +56,7 @@ export function parsePlanText(text: string, file: string): TaskSpec[] {
     });
     throw fromProblems('PLAN_SYNTAX', problems);
   }
+  if (isJson(file)) checkStrictJson(text, file);
   const data: unknown = doc.toJS();
   if (data === null || data === undefined) {
     throw new GuildError('PLAN_EMPTY', 'the plan is empty; add a "tasks:" list (see the README for the format)', {
@@ -97,6 +98,24 @@ function applyDefaults(task: TaskSpec & { env?: Record<string, unknown> }, defau
 }
 
 const isJson = (file: string): boolean => file.toLowerCase().endsWith('.json');
+
+/**
+ * YAML accepts things JSON does not (trailing commas, comments, single quotes); a `.json` plan
+ * must be real JSON so other tools can read it too.
+ */
+function checkStrictJson(text: string, file: string): void {
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    const message = (e as Error).message;
+    const offset = Number(/position (\d+)/.exec(message)?.[1] ?? 0);
+    const before = text.slice(0, offset).split('\n');
+    const detail = message.replace(/ in JSON at position \d+.*$/s, '').replace(/^JSON\.parse: /, '');
+    throw new GuildError('PLAN_SYNTAX', `${detail} (fix the JSON syntax)`, {
+      location: { file, line: before.length, column: before.at(-1)!.length + 1 },
+    });
+  }
+}
 
 function yamlMessage(message: string): string {
   const first = message.split('\n')[0] ?? message;
@@ -147,7 +166,8 @@ function describeIssue(
   let node: Node | undefined;
   for (let n = where.length; n >= 0 && !node; n--) node = nodeAt(doc, where.slice(0, n));
   const field = where.filter((p) => typeof p === 'string').at(-1);
-  const fieldText = field && field !== 'tasks' ? `${String(field)}: ` : '';
+  const named = typeof field === 'string' && (issue.message.startsWith(`${field} `) || issue.message.startsWith(`"${field}"`));
+  const fieldText = field && field !== 'tasks' && !named ? `${String(field)}: ` : '';
   let message = issue.message;
   if (issue.code === 'invalid_type' && message.startsWith('Invalid input') && valueAt(data, where) === undefined) {
     message = `missing required field "${String(field)}"`;

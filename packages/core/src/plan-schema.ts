@@ -13,6 +13,9 @@ const priority = z.int({ error: 'priority must be a whole number from 0 (most ur
   error: 'priority must be from 0 (most urgent) to 4',
 }).max(4, { error: 'priority must be from 0 (most urgent) to 4' });
 
+const text = (field: string, what = 'text (a string)') =>
+  z.string({ error: `"${field}" must be ${what}` }).min(1, { error: `"${field}" is empty` });
+
 const stringList = (what: string) =>
   z.array(z.string({ error: `each entry of ${what} must be a string` }).min(1, { error: `${what} has an empty entry` }), {
     error: `${what} must be a list of strings`,
@@ -29,8 +32,8 @@ const resource = z.union(
 
 /** Fields a task and the `defaults` block share. */
 const common = {
-  agent: z.string().min(1).optional(),
-  cwd: z.string().min(1).optional(),
+  agent: text('agent', 'a runner or agent name').optional(),
+  cwd: text('cwd', 'a folder path').optional(),
   env: z.record(z.string(), envValue).optional(),
   writes: stringList('writes').optional(),
   reads: stringList('reads').optional(),
@@ -39,7 +42,7 @@ const common = {
   estimate: duration.optional(),
   timeout: duration.optional(),
   retries: z.int({ error: 'retries must be a whole number' }).min(0, { error: 'retries cannot be negative' }).optional(),
-  group: z.string().min(1).optional(),
+  group: text('group').optional(),
 };
 
 /** One task in a plan file. */
@@ -47,11 +50,11 @@ export const taskSchema = z.strictObject({
   id: z
     .string({ error: 'every task needs an "id" (a string)' })
     .regex(TASK_ID, { error: 'a task id may hold letters, digits, ".", "_", ":" and "-", and starts with a letter or digit' }),
-  title: z.string().optional(),
-  run: z.string().min(1, { error: '"run" is empty' }).optional(),
-  prompt: z.string().min(1).optional(),
+  title: z.string({ error: '"title" must be text (a string)' }).optional(),
+  run: text('run', 'a shell command (a string)').optional(),
+  prompt: text('prompt').optional(),
   dependsOn: stringList('dependsOn').optional(),
-  meta: z.record(z.string(), z.unknown()).optional(),
+  meta: z.record(z.string(), z.unknown(), { error: '"meta" must be a mapping' }).optional(),
   ...common,
 });
 
@@ -60,7 +63,9 @@ export const defaultsSchema = z.strictObject(common);
 
 /** A plan file (YAML or JSON). */
 export const planFileSchema = z.strictObject({
-  version: z.literal(1, { error: 'version must be 1' }).optional(),
+  version: z
+    .literal(1, { error: (issue) => `version must be 1, the only plan format there is (got ${JSON.stringify(issue.input)})` })
+    .optional(),
   defaults: defaultsSchema.optional(),
   tasks: z.array(taskSchema, { error: '"tasks" must be a list of tasks' }),
 });

@@ -4,7 +4,7 @@ import { accessFor } from './access.js';
 import { realClock } from './clock.js';
 import { EventBus } from './events.js';
 import { newRunId } from './run-id.js';
-import { Scheduler, type RunSummary, type SchedulerOptions } from './scheduler.js';
+import { Scheduler, checkRunners, type RunSummary, type SchedulerOptions } from './scheduler.js';
 import { shellRunner } from './shell-runner.js';
 import type { AccessControl, EventListener, Plan, Runner } from './types.js';
 
@@ -39,14 +39,15 @@ export interface RunOutcome {
  * clock with the given runners and access controls, and resolves with the summary.
  */
 export async function runPlan(plan: Plan, options: RunPlanOptions): Promise<RunOutcome> {
+  const runners = new Map<string, Runner>([[shellRunner.name, shellRunner]]);
+  for (const [name, r] of options.runners ?? []) runners.set(name, r);
+  checkRunners(plan, runners);
   const runId = options.runId ?? newRunId();
   const runDir = path.join(options.projectRoot ?? plan.root, '.guild', 'runs', runId);
   const logDir = path.join(runDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const bus = new EventBus();
   for (const l of options.listeners ?? []) bus.on(l);
-  const runners = new Map<string, Runner>([[shellRunner.name, shellRunner]]);
-  for (const [name, r] of options.runners ?? []) runners.set(name, r);
   const scheduler = new Scheduler({
     plan,
     runId,

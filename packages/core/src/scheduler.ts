@@ -177,15 +177,7 @@ export class Scheduler {
     if (this.started) throw new Error('Scheduler.run() may be called once');
     this.started = true;
     const { plan, clock, bus } = this.o;
-    for (const task of plan.tasks.values()) {
-      if (!this.o.runners.has(task.runner)) {
-        throw new GuildError(
-          'RUNNER_UNKNOWN',
-          `task "${task.id}" needs the runner "${task.runner}", which no plugin provides; add the plugin that provides it (agent runners come with @guild/agents)`,
-          { location: locationOf(task.spec) },
-        );
-      }
-    }
+    checkRunners(plan, this.o.runners);
     this.o.access.prepare?.(plan);
     this.startedAt = clock.now();
     bus.emit({
@@ -578,6 +570,22 @@ export class Scheduler {
       counts,
       tasks,
     };
+  }
+}
+
+/**
+ * Throws a {@link GuildError} naming the first task whose runner no plugin provides. Call it
+ * before creating anything for a run.
+ */
+export function checkRunners(plan: Plan, runners: ReadonlyMap<string, Runner>): void {
+  for (const task of plan.tasks.values()) {
+    if (!runners.has(task.runner)) {
+      throw new GuildError(
+        'RUNNER_UNKNOWN',
+        `task "${task.id}" needs the runner "${task.runner}", which no plugin provides; add the plugin that provides it (agent runners come with @guild/agents)`,
+        { location: locationOf(task.spec) },
+      );
+    }
   }
 }
 
