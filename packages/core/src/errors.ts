@@ -12,6 +12,9 @@ export type GuildErrorCode =
   | 'PLUGIN_INVALID'
   | 'PLUGIN_FAILED'
   | 'RUNNER_UNKNOWN'
+  | 'RUN_LOCKED'
+  | 'RUN_DAMAGED'
+  | 'RUN_NOT_FOUND'
   | 'USAGE';
 
 /** Where in a file a problem is. Lines and columns start at 1. */

@@ -17,4 +17,24 @@ export { simulate, planBounds, seededRandom, type SimulateOptions, type Simulati
 export { newRunId } from './run-id.js';
 export { Heap } from './heap.js';
 export { PluginHost, planFileSource, stderrLogger } from './host.js';
-export { runPlan, type RunPlanOptions, type RunOutcome } from './run.js';
+export { runPlan, resumeRun, type RunPlanOptions, type ResumeOptions, type RunOutcome } from './run.js';
+export {
+  RunStore,
+  EventLog,
+  runPaths,
+  runsDir,
+  listRuns,
+  lockRun,
+  readDriver,
+  driverAlive,
+  readEventLog,
+  readStoredPlan,
+  replayRun,
+  writeAtomic,
+  type RunPaths,
+  type StoredPlan,
+  type DriverInfo,
+  type ReadLog,
+} from './run-store.js';
+export { applyEvent, initialRunState, countStates, runStateJson, type RunState, type TaskStatus } from './run-state.js';
+export { isAlive, isSameProcess, startTimeOf, processesWithEnv, killGroup } from './proc.js';

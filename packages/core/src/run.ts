@@ -3,12 +3,15 @@ import path from 'node:path';
 import { accessFor } from './access.js';
 import { realClock } from './clock.js';
 import { EventBus } from './events.js';
+import { createPlan } from './plan.js';
+import { isSameProcess, killGroup, processesWithEnv } from './proc.js';
 import { newRunId } from './run-id.js';
+import { RunStore, runPaths, writeAtomic, type StoredPlan } from './run-store.js';
 import { Scheduler, checkRunners, type RunSummary, type SchedulerOptions } from './scheduler.js';
 import { shellRunner } from './shell-runner.js';
-import type { AccessControl, EventListener, Plan, Runner } from './types.js';
+import type { AccessControl, EventListener, Plan, Runner, TaskState } from './types.js';
 
-/** Options for {@link runPlan}. */
+/** Options for {@link runPlan} and {@link resumeRun}. */
 export interface RunPlanOptions
   extends Partial<Pick<SchedulerOptions, 'failFast' | 'starvationLimit' | 'retry' | 'killGrace' | 'env' | 'clock'>> {
   concurrency: number;
@@ -21,32 +24,136 @@ export interface RunPlanOptions
   /** Where `.guild/runs/<run-id>/` goes (default: the plan's root). */
   projectRoot?: string;
   runId?: string;
+  /** Where the tasks came from, recorded in plan.json for people. */
+  source?: string;
+  /**
+   * `false` keeps events in memory only (no plan.json, events.jsonl or state.json; logs are
+   * still written). Such a run cannot be resumed. Default `true`.
+   */
+  store?: boolean;
   /**
    * Called once the run folder and scheduler exist, before anything starts: e.g. to set up a
    * reporter that names log files, or to wire Ctrl-C to `scheduler.abort()`.
    */
-  onStart?: (run: { runId: string; runDir: string; scheduler: Scheduler }) => void;
+  onStart?: (run: { runId: string; runDir: string; scheduler: Scheduler; resumed: boolean }) => void;
 }
 
 /** A finished run and where its files are. */
 export interface RunOutcome {
   summary: RunSummary;
+  runId: string;
   runDir: string;
 }
 
+function runnersWith(extra: ReadonlyMap<string, Runner> | undefined): Map<string, Runner> {
+  const runners = new Map<string, Runner>([[shellRunner.name, shellRunner]]);
+  for (const [name, r] of extra ?? []) runners.set(name, r);
+  return runners;
+}
+
 /**
- * Runs a plan for real: creates `.guild/runs/<run-id>/logs/`, runs the scheduler on the wall
- * clock with the given runners and access controls, and resolves with the summary.
+ * Runs a plan for real: creates `.guild/runs/<run-id>/` (plan.json, events.jsonl, state.json,
+ * logs/), runs the scheduler on the wall clock with the given runners and access controls, and
+ * resolves with the summary, also written to summary.json.
  */
 export async function runPlan(plan: Plan, options: RunPlanOptions): Promise<RunOutcome> {
-  const runners = new Map<string, Runner>([[shellRunner.name, shellRunner]]);
-  for (const [name, r] of options.runners ?? []) runners.set(name, r);
+  const runners = runnersWith(options.runners);
   checkRunners(plan, runners);
   const runId = options.runId ?? newRunId();
-  const runDir = path.join(options.projectRoot ?? plan.root, '.guild', 'runs', runId);
-  const logDir = path.join(runDir, 'logs');
-  mkdirSync(logDir, { recursive: true });
+  const projectRoot = options.projectRoot ?? plan.root;
+  const boost = Math.max(options.boost ?? options.concurrency, options.concurrency);
+  const stored: StoredPlan = {
+    version: 1,
+    runId,
+    createdAt: Date.now(),
+    root: plan.root,
+    source: options.source ?? plan.file,
+    specs: [...plan.tasks.values()].map((t) => t.spec),
+    options: { concurrency: options.concurrency, boost, failFast: options.failFast ?? false },
+  };
+  let store: RunStore | undefined;
+  const paths = runPaths(projectRoot, runId);
+  if (options.store === false) mkdirSync(paths.logs, { recursive: true });
+  else store = RunStore.create(projectRoot, stored);
+  return drive(plan, { ...options, boost }, runners, runId, paths.dir, store, undefined, false);
+}
+
+/** Options for {@link resumeRun}. */
+export interface ResumeOptions extends Omit<RunPlanOptions, 'runId' | 'store' | 'source'> {
+  projectRoot: string;
+  /** Run failed and timed-out tasks (and what they caused to be skipped) again. */
+  retryFailed?: boolean;
+  /** Also called before a leftover process of the crashed driver is killed. */
+  onLeftover?: (task: string, pid: number) => void;
+  /** Defaults for slots: the values the run was started with. */
+  concurrency: number;
+  defaultEstimate?: number;
+}
+
+/**
+ * Continues a run from its event log: takes its lock (a live driver makes this fail), makes
+ * sure every process the previous driver left running is dead, then runs what is left.
+ * Succeeded tasks never run again; tasks that were running run again as a new attempt.
+ */
+export async function resumeRun(runId: string, options: ResumeOptions): Promise<RunOutcome & { plan: Plan }> {
+  const { store, stored } = RunStore.open(options.projectRoot, runId);
+  try {
+    const plan = createPlan(stored.specs, { root: stored.root, file: stored.source, defaultEstimate: options.defaultEstimate });
+    const runners = runnersWith(options.runners);
+    checkRunners(plan, runners);
+    await killLeftovers(store, runId, options.onLeftover);
+    const initial = new Map<string, { state: TaskState; attempts: number; because?: string }>();
+    for (const t of store.state.tasks.values()) initial.set(t.id, { state: t.state, attempts: t.attempts, because: t.because });
+    const concurrency = options.concurrency;
+    const boost = Math.max(options.boost ?? concurrency, concurrency);
+    const outcome = await drive(plan, { ...options, boost }, runners, runId, store.paths.dir, store, initial, true);
+    return { ...outcome, plan };
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+}
+
+/** Kills what a dead driver left running: recorded process groups, then anything carrying the run's id. */
+async function killLeftovers(store: RunStore, runId: string, onLeftover?: (task: string, pid: number) => void): Promise<void> {
+  const pids = new Set<number>();
+  for (const t of store.state.tasks.values()) {
+    if (t.state !== 'running' || t.pid === undefined) continue;
+    if (isSameProcess(t.pid, t.procStart)) {
+      onLeftover?.(t.id, t.pid);
+      killGroup(t.pid, 'SIGKILL');
+      pids.add(t.pid);
+    }
+  }
+  // Grandchildren that left the group still carry the run id in their environment.
+  for (const pid of processesWithEnv('GUILD_RUN_ID', runId)) {
+    onLeftover?.('?', pid);
+    killGroup(pid, 'SIGKILL');
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    pids.add(pid);
+  }
+  const deadline = Date.now() + 5000;
+  while ([...pids].some((p) => isSameProcess(p, undefined)) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function drive(
+  plan: Plan,
+  options: RunPlanOptions & { boost: number; retryFailed?: boolean },
+  runners: Map<string, Runner>,
+  runId: string,
+  runDir: string,
+  store: RunStore | undefined,
+  initial: SchedulerOptions['initial'],
+  resumed: boolean,
+): Promise<RunOutcome> {
   const bus = new EventBus();
+  if (store) bus.on(store.record);
   for (const l of options.listeners ?? []) bus.on(l);
   const scheduler = new Scheduler({
     plan,
@@ -56,15 +163,23 @@ export async function runPlan(plan: Plan, options: RunPlanOptions): Promise<RunO
     access: accessFor(options.access ?? []),
     runners,
     concurrency: options.concurrency,
-    boost: options.boost ?? options.concurrency,
+    boost: options.boost,
     failFast: options.failFast,
     starvationLimit: options.starvationLimit,
     retry: options.retry,
     killGrace: options.killGrace,
     env: options.env,
-    logDir,
+    logDir: path.join(runDir, 'logs'),
+    initial,
+    retryFailed: options.retryFailed,
+    beforeStart: store ? () => store.sync() : undefined,
   });
-  options.onStart?.({ runId, runDir, scheduler });
-  const summary = await scheduler.run();
-  return { summary, runDir };
+  options.onStart?.({ runId, runDir, scheduler, resumed });
+  try {
+    const summary = await scheduler.run();
+    if (store) writeAtomic(path.join(runDir, 'summary.json'), JSON.stringify(summary, null, 2));
+    return { summary, runId, runDir };
+  } finally {
+    store?.close();
+  }
 }

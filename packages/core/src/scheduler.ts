@@ -54,6 +54,16 @@ export interface SchedulerOptions {
   killGrace?: Seconds;
   /** Source of randomness for jitter; inject a seeded one for reproducible simulations. */
   random?: () => number;
+  /**
+   * Where a resumed run left off, from its event log: succeeded tasks never run again; failed
+   * and timed-out ones, and those skipped because of them, keep their state unless
+   * `retryFailed`; anything else (running when the driver died, cancelled, skipped by an abort)
+   * runs again as a new attempt.
+   */
+  initial?: ReadonlyMap<string, { state: TaskState; attempts: number; because?: string }>;
+  retryFailed?: boolean;
+  /** Called once per dispatch before the first task starts: the run store makes its log durable here. */
+  beforeStart?: () => void;
 }
 
 /** What happened to one task. */
@@ -141,6 +151,9 @@ export class Scheduler {
   constructor(options: SchedulerOptions) {
     this.o = {
       ...options,
+      initial: options.initial ?? new Map(),
+      retryFailed: options.retryFailed ?? false,
+      beforeStart: options.beforeStart ?? (() => {}),
       failFast: options.failFast ?? false,
       starvationLimit: options.starvationLimit ?? 8,
       killGrace: options.killGrace ?? 5,
@@ -188,12 +201,37 @@ export class Scheduler {
       slots: this.o.concurrency,
       boost: this.o.boost,
     });
+    this.restore();
     for (const id of plan.graph.order) {
       const s = this.slots.get(id)!;
-      if (s.remainingDeps === 0) this.makeReady(s);
+      if (s.state === 'pending' && s.remainingDeps === 0) this.makeReady(s);
     }
     this.dispatch();
     return this.done;
+  }
+
+  /** Applies `initial` (a resumed run): settled tasks stay settled, the rest start over. */
+  private restore(): void {
+    const ended: Slot[] = [];
+    for (const [id, init] of this.o.initial) {
+      const s = this.slots.get(id);
+      if (!s) continue;
+      s.record.attempts = init.attempts;
+      const terminal = init.state === 'succeeded' || (!this.o.retryFailed && keepsItsEnd(init.state, init.because));
+      if (!terminal) continue;
+      s.state = s.record.state = init.state;
+      s.record.because = init.because;
+      this.finished++;
+      if (init.state === 'succeeded') {
+        for (const next of this.o.plan.graph.successors(id)) this.slots.get(next)!.remainingDeps--;
+      } else {
+        ended.push(s);
+      }
+    }
+    // A log cut short may hold a failure without the skips it caused: skip those dependents now.
+    for (const s of ended) {
+      this.skipDependents(s.task.id, `${s.task.id} ${s.state === 'timed-out' ? 'timed out' : s.state}`);
+    }
   }
 
   /** Start nothing new until {@link resume}; running tasks go on. */
@@ -262,6 +300,7 @@ export class Scheduler {
       return;
     }
     const passed: Slot[] = [];
+    let synced = false;
     while (this.ready.size > 0) {
       const s = this.ready.peek()!;
       // The queue is ordered by priority first: once the top cannot have a slot, nothing after it can.
@@ -270,6 +309,10 @@ export class Scheduler {
       if (s.state !== 'ready' && s.state !== 'waiting') continue;
       const r = this.o.access.tryGrant(s.task);
       if ('grant' in r) {
+        if (!synced) {
+          this.o.beforeStart();
+          synced = true;
+        }
         this.start(s, r.grant);
       } else {
         this.block(s, r.blockers);
@@ -379,6 +422,7 @@ export class Scheduler {
       attempt: s.record.attempts,
       slot: s.record.slot,
       ...(running.pid !== undefined ? { pid: running.pid } : {}),
+      ...(running.procStart !== undefined ? { procStart: running.procStart } : {}),
     });
     if (task.timeout !== undefined) {
       s.cancelTimers.push(
@@ -618,6 +662,16 @@ function blockerKey(b: Blocker): string {
     default:
       return b.kind;
   }
+}
+
+/**
+ * Whether a resumed run keeps a task's earlier end: failures, and skips caused by a failed
+ * dependency, stand; a cancelled task or one skipped by an abort or --fail-fast never had its
+ * chance and runs again.
+ */
+function keepsItsEnd(state: TaskState, because: string | undefined): boolean {
+  if (state === 'failed' || state === 'timed-out') return true;
+  return state === 'skipped' && (because?.startsWith('dependency ') ?? false);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

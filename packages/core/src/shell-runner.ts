@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { startTimeOf } from './proc.js';
 import type { RunContext, RunResult, Runner, RunningTask, Task } from './types.js';
 
 /**
@@ -43,6 +44,7 @@ export const shellRunner: Runner = {
     });
     return {
       pid,
+      procStart: pid !== undefined ? startTimeOf(pid) : undefined,
       done,
       stop(how) {
         if (pid === undefined) return;

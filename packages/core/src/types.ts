@@ -131,7 +131,17 @@ export type RunEvent =
   | { type: 'run.started'; runId: string; at: number; tasks: number; slots: number; boost: number }
   | { type: 'task.ready'; id: string; at: number }
   | { type: 'task.waiting'; id: string; at: number; on: Blocker[] }
-  | { type: 'task.started'; id: string; at: number; attempt: number; slot: number; pid?: number }
+  | {
+      type: 'task.started';
+      id: string;
+      at: number;
+      attempt: number;
+      slot: number;
+      /** The task's process group (its leader's pid), when it has one. */
+      pid?: number;
+      /** The leader's start time (clock ticks since boot), so a reused pid is never mistaken for it. */
+      procStart?: number;
+    }
   | { type: 'task.progress'; id: string; at: number; message?: string; fraction?: number }
   | {
       type: 'task.finished';
@@ -230,7 +240,10 @@ export interface RunResult {
 
 /** A started task. */
 export interface RunningTask {
+  /** Process group leader, if the task is a process group. */
   readonly pid?: number;
+  /** The leader's start time (see `task.started`). */
+  readonly procStart?: number;
   readonly done: Promise<RunResult>;
   /** Stop it: `graceful` sends SIGTERM to its process group, `now` SIGKILL. */
   stop(how: 'graceful' | 'now'): void;

@@ -1,0 +1,303 @@
+import {
+  closeSync,
+  existsSync,
+  fdatasyncSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import path from 'node:path';
+import { GuildError } from './errors.js';
+import { isSameProcess, startTimeOf } from './proc.js';
+import { applyEvent, initialRunState, runStateJson, type RunState } from './run-state.js';
+import type { RunEvent, TaskSpec } from './types.js';
+
+/** The files of a run, under `<project>/.guild/runs/<run-id>/`. */
+export interface RunPaths {
+  dir: string;
+  plan: string;
+  events: string;
+  state: string;
+  logs: string;
+  lock: string;
+  summary: string;
+}
+
+/** Where a project's runs live. */
+export const runsDir = (projectRoot: string): string => path.join(projectRoot, '.guild', 'runs');
+
+/** The paths of one run's files. */
+export function runPaths(projectRoot: string, runId: string): RunPaths {
+  const dir = path.join(runsDir(projectRoot), runId);
+  return {
+    dir,
+    plan: path.join(dir, 'plan.json'),
+    events: path.join(dir, 'events.jsonl'),
+    state: path.join(dir, 'state.json'),
+    logs: path.join(dir, 'logs'),
+    lock: path.join(dir, 'driver.lock'),
+    summary: path.join(dir, 'summary.json'),
+  };
+}
+
+/** Run ids of a project, oldest first (ids sort by start time). */
+export function listRuns(projectRoot: string): string[] {
+  try {
+    return readdirSync(runsDir(projectRoot), { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(path.join(runsDir(projectRoot), d.name, 'plan.json')))
+      .map((d) => d.name)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** What `plan.json` holds: enough to run the plan again without its source. */
+export interface StoredPlan {
+  version: 1;
+  runId: string;
+  createdAt: number;
+  /** The plan's root folder. */
+  root: string;
+  /** Where the tasks came from (a plan file, `beads`, ...), for people. */
+  source?: string;
+  specs: TaskSpec[];
+  options: { concurrency: number; boost: number; failFast: boolean };
+}
+
+/** Who drives a run: the process holding its lock. */
+export interface DriverInfo {
+  pid: number;
+  startTime?: number;
+  since: number;
+}
+
+/**
+ * Takes the run's driver lock, so two processes never drive one run. A lock left by a process
+ * that is gone (crashed, killed) is taken over. Throws a {@link GuildError} naming the pid
+ * that holds it otherwise. Returns a function that releases it.
+ */
+export function lockRun(paths: RunPaths): () => void {
+  const me: DriverInfo = { pid: process.pid, startTime: startTimeOf(process.pid), since: Date.now() };
+  for (let tries = 0; tries < 3; tries++) {
+    try {
+      writeFileSync(paths.lock, JSON.stringify(me), { flag: 'wx' });
+      return () => {
+        const holder = readDriver(paths);
+        if (holder?.pid === me.pid) rmSync(paths.lock, { force: true });
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const holder = readDriver(paths);
+      if (holder && isSameProcess(holder.pid, holder.startTime)) {
+        throw new GuildError(
+          'RUN_LOCKED',
+          `run ${path.basename(paths.dir)} is being driven by process ${holder.pid} (since ${new Date(holder.since).toISOString()}); watch it with "guild status", or stop it with "guild abort"`,
+        );
+      }
+      // The holder is gone: its lock is stale.
+      rmSync(paths.lock, { force: true });
+    }
+  }
+  throw new GuildError('RUN_LOCKED', `could not take the lock ${paths.lock}; another process keeps taking it`);
+}
+
+/** The process that holds a run's lock, if any (alive or not). */
+export function readDriver(paths: RunPaths): DriverInfo | undefined {
+  try {
+    return JSON.parse(readFileSync(paths.lock, 'utf8')) as DriverInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a run's driver is alive. */
+export function driverAlive(paths: RunPaths): boolean {
+  const d = readDriver(paths);
+  return d !== undefined && isSameProcess(d.pid, d.startTime);
+}
+
+/**
+ * The append-only event log. Each event is written with one `write` (so a killed driver loses
+ * nothing the kernel has); `sync()` makes everything written so far durable with one fdatasync,
+ * and the scheduler calls it before it acts (starts processes), so fsyncs are batched per
+ * dispatch instead of paid per event.
+ */
+export class EventLog {
+  private readonly fd: number;
+  private dirty = false;
+
+  constructor(file: string) {
+    this.fd = openSync(file, 'a+');
+    // A power cut can leave half a line at the end: drop it so the next event starts clean.
+    const size = fstatSync(this.fd).size;
+    if (size > 0) {
+      const tail = Buffer.alloc(Math.min(size, 64 * 1024));
+      readSync(this.fd, tail, 0, tail.length, size - tail.length);
+      const lastNewline = tail.lastIndexOf(0x0a);
+      if (lastNewline !== tail.length - 1) {
+        const keep = lastNewline < 0 ? size - tail.length : size - tail.length + lastNewline + 1;
+        ftruncateSync(this.fd, keep);
+      }
+    }
+  }
+
+  append(event: RunEvent): void {
+    writeSync(this.fd, `${JSON.stringify(event)}\n`);
+    this.dirty = true;
+  }
+
+  sync(): void {
+    if (!this.dirty) return;
+    fdatasyncSync(this.fd);
+    this.dirty = false;
+  }
+
+  close(): void {
+    this.sync();
+    closeSync(this.fd);
+  }
+}
+
+/** The events of a log and whether its last line was torn (and ignored). */
+export interface ReadLog {
+  events: RunEvent[];
+  torn: boolean;
+}
+
+/**
+ * Reads an event log. A torn last line (a crash mid-write) is ignored and reported; a bad line
+ * anywhere else means the file was damaged, which is an error naming the line.
+ */
+export function readEventLog(file: string): ReadLog {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { events: [], torn: false };
+  }
+  const lines = text.split('\n');
+  const last = lines.pop() ?? '';
+  const events: RunEvent[] = [];
+  lines.forEach((line, i) => {
+    if (line === '') return;
+    try {
+      events.push(JSON.parse(line) as RunEvent);
+    } catch {
+      throw new GuildError('RUN_DAMAGED', `the event log is damaged at line ${i + 1}; it cannot be replayed`, {
+        location: { file, line: i + 1 },
+      });
+    }
+  });
+  return { events, torn: last !== '' };
+}
+
+/** Replays a run's log into its state. */
+export function replayRun(paths: RunPaths, stored: StoredPlan): RunState & { torn: boolean } {
+  const state = initialRunState(stored.runId, stored.specs.map((s) => s.id));
+  const { events, torn } = readEventLog(paths.events);
+  for (const e of events) applyEvent(state, e);
+  return Object.assign(state, { torn });
+}
+
+/** Reads a run's `plan.json`. */
+export function readStoredPlan(paths: RunPaths): StoredPlan {
+  try {
+    return JSON.parse(readFileSync(paths.plan, 'utf8')) as StoredPlan;
+  } catch (e) {
+    throw new GuildError('RUN_NOT_FOUND', `no run at ${paths.dir} (its plan.json is missing or unreadable)`, { cause: e });
+  }
+}
+
+/** Writes a file so readers see the old or the new content, never a mix. */
+export function writeAtomic(file: string, content: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, file);
+}
+
+/**
+ * The embedded run store: creates the run folder, takes its lock, keeps the event log and a
+ * `state.json` snapshot (rewritten atomically, at most every `snapshotMs`).
+ */
+export class RunStore {
+  readonly paths: RunPaths;
+  readonly state: RunState;
+  private readonly log: EventLog;
+  private readonly unlock: () => void;
+  private snapshotTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(paths: RunPaths, state: RunState, private readonly snapshotMs: number) {
+    this.paths = paths;
+    this.state = state;
+    this.unlock = lockRun(paths);
+    try {
+      this.log = new EventLog(paths.events);
+    } catch (e) {
+      this.unlock();
+      throw e;
+    }
+  }
+
+  /** Starts a new run: writes `plan.json`, creates `logs/`, takes the lock. */
+  static create(projectRoot: string, stored: StoredPlan, snapshotMs = 250): RunStore {
+    const paths = runPaths(projectRoot, stored.runId);
+    mkdirSync(paths.logs, { recursive: true });
+    writeAtomic(paths.plan, JSON.stringify(stored));
+    return new RunStore(paths, initialRunState(stored.runId, stored.specs.map((s) => s.id)), snapshotMs);
+  }
+
+  /** Opens an existing run to drive it again: takes the lock, then replays its log. */
+  static open(projectRoot: string, runId: string, snapshotMs = 250): { store: RunStore; stored: StoredPlan; torn: boolean } {
+    const paths = runPaths(projectRoot, runId);
+    const stored = readStoredPlan(paths);
+    const empty = initialRunState(stored.runId, stored.specs.map((s) => s.id));
+    const store = new RunStore(paths, empty, snapshotMs);
+    const { events, torn } = readEventLog(paths.events);
+    for (const e of events) applyEvent(store.state, e);
+    return { store, stored, torn };
+  }
+
+  /** The event-bus listener that records every event. */
+  readonly record = (event: RunEvent): void => {
+    if (this.closed) return;
+    this.log.append(event);
+    applyEvent(this.state, event);
+    if (!this.snapshotTimer) {
+      this.snapshotTimer = setTimeout(() => {
+        this.snapshotTimer = undefined;
+        this.writeSnapshot();
+      }, this.snapshotMs);
+      this.snapshotTimer.unref();
+    }
+  };
+
+  /** Makes every recorded event durable (one fdatasync). */
+  sync(): void {
+    if (!this.closed) this.log.sync();
+  }
+
+  writeSnapshot(): void {
+    writeAtomic(this.paths.state, JSON.stringify(runStateJson(this.state)));
+  }
+
+  /** Writes the last snapshot, syncs and closes the log, and releases the lock. */
+  close(): void {
+    if (this.closed) return;
+    if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
+    this.snapshotTimer = undefined;
+    this.writeSnapshot();
+    this.log.close();
+    this.closed = true;
+    this.unlock();
+  }
+}
