@@ -1,9 +1,10 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { PluginHost, isGuildError, type GuildConfig } from '@guild/core';
+import { GuildError, PluginHost, isGuildError, type ControlAction, type GuildConfig } from '@guild/core';
 // Bundled at build time, so `--version` always matches the published package.
 import { version } from '../package.json';
 import { loadConfig, resolvePlugins } from './config.js';
 import { conflictsCommand, planCommand, runCommand, type Context } from './commands.js';
+import { controlCommand, logsCommand, runsCommand, statusCommand } from './runs-commands.js';
 
 /** Streams and folder the CLI works with; tests pass their own. */
 export interface Io {
@@ -95,12 +96,72 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     program
       .command('run')
       .description('run a plan: dependencies first, conflicting tasks never at the same time')
-      .argument('<file>', 'plan file (YAML or JSON)')
-      .option('--fail-fast', 'start no new task after the first failure'),
-  ).action(async (file: string, o: { failFast?: boolean; concurrency?: number; boost?: number }) => {
-    const ctx = await context(program.opts());
-    exitCode = await runCommand(ctx, file, { failFast: o.failFast ?? false, ...slots(ctx.config, o) });
-  });
+      .argument('[file]', 'plan file (YAML or JSON)')
+      .option('--fail-fast', 'start no new task after the first failure')
+      .option('--resume <run-id>', 'continue a run that was interrupted (its plan is stored with it)')
+      .option('--retry-failed', 'with --resume: run failed tasks (and what they held up) again'),
+  ).action(
+    async (
+      file: string | undefined,
+      o: { failFast?: boolean; concurrency?: number; boost?: number; resume?: string; retryFailed?: boolean },
+    ) => {
+      if ((file === undefined) === (o.resume === undefined)) {
+        throw new GuildError('USAGE', 'guild run takes a plan file, or --resume <run-id> (not both); see guild run --help');
+      }
+      if (o.retryFailed && o.resume === undefined) {
+        throw new GuildError('USAGE', '--retry-failed only goes with --resume <run-id>');
+      }
+      const ctx = await context(program.opts());
+      exitCode = await runCommand(ctx, file, { failFast: o.failFast ?? false, ...slots(ctx.config, o), resume: o.resume, retryFailed: o.retryFailed });
+    },
+  );
+
+  program
+    .command('status')
+    .description('state of a run (default: the newest): counts and a table of tasks; works on crashed runs too')
+    .argument('[run-id]', 'a run id or a unique prefix of one')
+    .option('--json', 'print JSON')
+    .action(async (ref: string | undefined, o: { json?: boolean }) => {
+      const { projectRoot } = await loadConfig(io.cwd, program.opts<{ config?: string }>().config);
+      exitCode = statusCommand(io, projectRoot, ref, o);
+    });
+
+  program
+    .command('runs')
+    .description('list the runs of this project, newest last')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const { projectRoot } = await loadConfig(io.cwd, program.opts<{ config?: string }>().config);
+      exitCode = runsCommand(io, projectRoot, o);
+    });
+
+  program
+    .command('logs')
+    .description("print a task's log; --follow keeps printing until the task ends")
+    .argument('<run-id>', 'a run id or a unique prefix of one')
+    .argument('<task-id>', 'the task')
+    .option('-f, --follow', 'keep printing new output until the task ends')
+    .action(async (ref: string, taskId: string, o: { follow?: boolean }) => {
+      const { projectRoot } = await loadConfig(io.cwd, program.opts<{ config?: string }>().config);
+      exitCode = await logsCommand(io, projectRoot, ref, taskId, o);
+    });
+
+  const controls: Array<[ControlAction, string]> = [
+    ['pause', 'start no new task in a running run; running tasks go on'],
+    ['resume', 'let a paused run start tasks again'],
+    ['serialize', 'run one task at a time for the rest of the run'],
+    ['abort', 'stop a running run: running tasks are stopped and marked cancelled'],
+  ];
+  for (const [action, description] of controls) {
+    program
+      .command(action)
+      .description(description)
+      .argument('[run-id]', 'a run id or a unique prefix of one (default: the newest)')
+      .action(async (ref: string | undefined) => {
+        const { projectRoot } = await loadConfig(io.cwd, program.opts<{ config?: string }>().config);
+        exitCode = await controlCommand(io, projectRoot, action, ref);
+      });
+  }
 
   program
     .command('conflicts')

@@ -5,16 +5,19 @@ import {
   formatDuration,
   planBounds,
   planFileSource,
+  resumeRun,
   runPlan,
   simulate,
   type Conflict,
   type GuildConfig,
   type Plan,
   type PluginHost,
+  type RunEvent,
   type Scheduler,
 } from '@guild/core';
 import type { Io } from './cli.js';
 import { lineReporter } from './reporter.js';
+import { pickRun } from './runs-commands.js';
 
 /** What every command gets: streams, the set-up plugins, the config. */
 export interface Context {
@@ -168,10 +171,10 @@ export async function conflictsCommand(ctx: Context, file: string, o: { json?: b
  */
 export async function runCommand(
   ctx: Context,
-  file: string,
-  o: { failFast: boolean; concurrency: number; boost: number },
+  file: string | undefined,
+  o: { failFast: boolean; concurrency: number; boost: number; resume?: string; retryFailed?: boolean },
 ): Promise<number> {
-  const plan = await loadPlan(ctx, file);
+  const plan = o.resume === undefined ? await loadPlan(ctx, file!) : undefined;
   let scheduler: Scheduler | undefined;
   let interrupts = 0;
   let stoppedBy: NodeJS.Signals | undefined;
@@ -190,7 +193,7 @@ export async function runCommand(
   process.on('SIGTERM', onSignal);
   try {
     const reporterRef: { current?: ReturnType<typeof lineReporter> } = {};
-    const result = await runPlan(plan, {
+    const common = {
       concurrency: o.concurrency,
       boost: o.boost,
       failFast: o.failFast,
@@ -198,16 +201,26 @@ export async function runCommand(
       access: ctx.host.accessControls,
       runners: ctx.host.runners,
       projectRoot: ctx.projectRoot,
-      listeners: [(e) => reporterRef.current?.listener(e), ...ctx.host.listeners],
-      onStart: (run) => {
+      listeners: [(e: RunEvent) => reporterRef.current?.listener(e), ...ctx.host.listeners],
+      onStart: (run: { runDir: string; scheduler: Scheduler; resumed: boolean; runId: string }) => {
         scheduler = run.scheduler;
         if (stoppedBy) queueMicrotask(() => run.scheduler.abort('graceful'));
         reporterRef.current = lineReporter((line) => ctx.io.stdout(`${line}\n`), {
           logDir: path.join(run.runDir, 'logs'),
           cwd: ctx.io.cwd,
         });
+        if (run.resumed) ctx.io.stdout(`resuming run ${run.runId}\n`);
       },
-    });
+    };
+    const result = plan
+      ? await runPlan(plan, common)
+      : await resumeRun(pickRun(ctx.projectRoot, o.resume), {
+          ...common,
+          retryFailed: o.retryFailed,
+          defaultEstimate: ctx.config.defaultEstimate,
+          onLeftover: (task, pid) =>
+            ctx.io.stderr(`guild: killing process ${pid}${task === '?' ? '' : ` of task ${task}`}, left running by the crashed driver\n`),
+        });
     ctx.io.stdout(`${reporterRef.current!.summary(result.summary)}\n`);
     if (result.summary.outcome === 'aborted') return stoppedBy === 'SIGTERM' ? 143 : 130;
     return result.summary.outcome === 'succeeded' ? 0 : 1;

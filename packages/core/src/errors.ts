@@ -15,6 +15,7 @@ export type GuildErrorCode =
   | 'RUN_LOCKED'
   | 'RUN_DAMAGED'
   | 'RUN_NOT_FOUND'
+  | 'RUN_NOT_RUNNING'
   | 'USAGE';
 
 /** Where in a file a problem is. Lines and columns start at 1. */

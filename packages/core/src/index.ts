@@ -38,3 +38,4 @@ export {
 } from './run-store.js';
 export { applyEvent, initialRunState, countStates, runStateJson, type RunState, type TaskStatus } from './run-state.js';
 export { isAlive, isSameProcess, startTimeOf, processesWithEnv, killGroup } from './proc.js';
+export { serveControl, sendControl, controlSocketPath, type ControlAction, type ControlReply } from './control.js';

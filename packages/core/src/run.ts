@@ -3,6 +3,7 @@ import path from 'node:path';
 import { accessFor } from './access.js';
 import { realClock } from './clock.js';
 import { EventBus } from './events.js';
+import { serveControl } from './control.js';
 import { createPlan } from './plan.js';
 import { isSameProcess, killGroup, processesWithEnv } from './proc.js';
 import { newRunId } from './run-id.js';
@@ -174,12 +175,16 @@ async function drive(
     retryFailed: options.retryFailed,
     beforeStart: store ? () => store.sync() : undefined,
   });
-  options.onStart?.({ runId, runDir, scheduler, resumed });
+  let closeControl: (() => void) | undefined;
   try {
+    // Other processes steer the run (guild pause|resume|serialize|abort) through this socket.
+    if (store) closeControl = await serveControl(runDir, scheduler);
+    options.onStart?.({ runId, runDir, scheduler, resumed });
     const summary = await scheduler.run();
     if (store) writeAtomic(path.join(runDir, 'summary.json'), JSON.stringify(summary, null, 2));
     return { summary, runId, runDir };
   } finally {
+    closeControl?.();
     store?.close();
   }
 }
