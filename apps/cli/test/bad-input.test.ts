@@ -151,7 +151,10 @@ const flagCases: Case[] = [
   { name: '-j abc', files: { 'plan.yaml': ok }, args: ['plan', 'plan.yaml', '-j', 'abc'], message: /--concurrency takes a whole number of at least 1, got "abc"/, lines: 2 },
   { name: '--boost 1.5', files: { 'plan.yaml': ok }, args: ['run', 'plan.yaml', '--boost', '1.5'], message: /--boost takes a whole number of at least 1, got "1\.5"/, lines: 2 },
   { name: 'unknown option', files: { 'plan.yaml': ok }, args: ['run', 'plan.yaml', '--bogus'], message: /^guild: unknown option '--bogus'$/, lines: 2 },
-  { name: 'missing argument', files: {}, args: ['run'], message: /^guild: missing required argument 'file'$/, lines: 2 },
+  { name: 'missing argument', files: {}, args: ['plan'], message: /^guild: missing required argument 'file'$/, lines: 2 },
+  { name: 'run without a plan or --resume', files: {}, args: ['run'], message: /^guild: guild run takes a plan file, or --resume <run-id>/, lines: 1 },
+  { name: 'run with both a plan and --resume', files: { 'plan.yaml': ok }, args: ['run', 'plan.yaml', '--resume', 'X'], message: /\(not both\)/, lines: 1 },
+  { name: '--retry-failed without --resume', files: { 'plan.yaml': ok }, args: ['run', 'plan.yaml', '--retry-failed'], message: /^guild: --retry-failed only goes with --resume/, lines: 1 },
   { name: 'missing option value', files: { 'plan.yaml': ok }, args: ['run', 'plan.yaml', '-j'], message: /^guild: option '-j, --concurrency <n>' argument missing$/, lines: 2 },
   { name: 'unknown command', files: {}, args: ['rnu', 'plan.yaml'], message: /^guild: unknown command 'rnu'$/, lines: 3, more: /^\(Did you mean run\?\)$/m },
 ];

@@ -15,7 +15,20 @@ describe.concurrent('guild', () => {
   it('--help lists the commands and exits 0', async () => {
     const r = await runGuild(['--help'], { cwd: await testdir() });
     expect(r.code).toBe(0);
-    for (const cmd of ['plan', 'run', 'conflicts']) expect(r.stdout).toMatch(new RegExp(`^  ${cmd} \\[options\\] <file>`, 'm'));
+    for (const usage of [
+      'plan [options] <file>',
+      'run [options] [file]',
+      'conflicts [options] <file>',
+      'status [options] [run-id]',
+      'runs [options]',
+      'logs [options] <run-id> <task-id>',
+      'pause [run-id]',
+      'resume [run-id]',
+      'serialize [run-id]',
+      'abort [run-id]',
+    ]) {
+      expect(r.stdout).toContain(`\n  ${usage} `);
+    }
   });
 
   it('run --help documents -j, --boost and --fail-fast', async () => {
