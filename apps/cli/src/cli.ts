@@ -99,11 +99,12 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       .argument('[file]', 'plan file (YAML or JSON)')
       .option('--fail-fast', 'start no new task after the first failure')
       .option('--resume <run-id>', 'continue a run that was interrupted (its plan is stored with it)')
-      .option('--retry-failed', 'with --resume: run failed tasks (and what they held up) again'),
+      .option('--retry-failed', 'with --resume: run failed tasks (and what they held up) again')
+      .option('--no-wait', 'refuse to start, or stop, rather than wait for another run of this project holding what a task needs'),
   ).action(
     async (
       file: string | undefined,
-      o: { failFast?: boolean; concurrency?: number; boost?: number; resume?: string; retryFailed?: boolean },
+      o: { failFast?: boolean; concurrency?: number; boost?: number; resume?: string; retryFailed?: boolean; wait?: boolean },
     ) => {
       if ((file === undefined) === (o.resume === undefined)) {
         throw new GuildError('USAGE', 'guild run takes a plan file, or --resume <run-id> (not both); see guild run --help');
@@ -112,7 +113,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         throw new GuildError('USAGE', '--retry-failed only goes with --resume <run-id>');
       }
       const ctx = await context(program.opts());
-      exitCode = await runCommand(ctx, file, { failFast: o.failFast ?? false, ...slots(ctx.config, o), resume: o.resume, retryFailed: o.retryFailed });
+      exitCode = await runCommand(ctx, file, { failFast: o.failFast ?? false, ...slots(ctx.config, o), resume: o.resume, retryFailed: o.retryFailed, noWait: o.wait === false });
     },
   );
 

@@ -5,6 +5,8 @@ import {
   formatDuration,
   planBounds,
   planFileSource,
+  GuildError,
+  newRunId,
   resumeRun,
   runPlan,
   simulate,
@@ -15,6 +17,7 @@ import {
   type RunEvent,
   type Scheduler,
 } from '@guild/core';
+import { ProjectLeases } from '@guild/conflicts';
 import type { Io } from './cli.js';
 import { lineReporter } from './reporter.js';
 import { pickRun } from './runs-commands.js';
@@ -165,6 +168,20 @@ export async function conflictsCommand(ctx: Context, file: string, o: { json?: b
   return 0;
 }
 
+/** `--no-wait`: refuses to start when another live run of the project holds what a task declares. */
+function refuseIfHeldElsewhere(ctx: Context, plan: Plan, runId: string): void {
+  const leases = new ProjectLeases(ctx.projectRoot, runId);
+  for (const task of plan.tasks.values()) {
+    const [held] = leases.conflictingRuns(task.access);
+    if (held) {
+      throw new GuildError(
+        'RUN_LOCKED',
+        `task ${task.id} needs ${held.key}, which task ${held.task} of run ${held.runId} holds right now; not starting (--no-wait). Run again without --no-wait to wait for it`,
+      );
+    }
+  }
+}
+
 /**
  * `guild run`: runs the plan with the plain line reporter. Exit 0, 1 (a task failed or was
  * skipped), 130 after Ctrl-C, 143 after SIGTERM.
@@ -172,9 +189,12 @@ export async function conflictsCommand(ctx: Context, file: string, o: { json?: b
 export async function runCommand(
   ctx: Context,
   file: string | undefined,
-  o: { failFast: boolean; concurrency: number; boost: number; resume?: string; retryFailed?: boolean },
+  o: { failFast: boolean; concurrency: number; boost: number; resume?: string; retryFailed?: boolean; noWait?: boolean },
 ): Promise<number> {
   const plan = o.resume === undefined ? await loadPlan(ctx, file!) : undefined;
+  const runId = o.resume === undefined ? newRunId() : pickRun(ctx.projectRoot, o.resume);
+  if (o.noWait && plan) refuseIfHeldElsewhere(ctx, plan, runId);
+  let refused = false;
   let scheduler: Scheduler | undefined;
   let interrupts = 0;
   let stoppedBy: NodeJS.Signals | undefined;
@@ -201,7 +221,18 @@ export async function runCommand(
       access: ctx.host.accessControls,
       runners: ctx.host.runners,
       projectRoot: ctx.projectRoot,
-      listeners: [(e: RunEvent) => reporterRef.current?.listener(e), ...ctx.host.listeners],
+      listeners: [
+        (e: RunEvent) => reporterRef.current?.listener(e),
+        (e: RunEvent) => {
+          // --no-wait: a task held back by another run of this project ends this run instead.
+          if (o.noWait && !refused && e.type === 'task.waiting' && e.on.some((b) => b.kind === 'lock' && b.run)) {
+            refused = true;
+            ctx.io.stderr(`guild: ${e.id} would wait for another run of this project (--no-wait): stopping\n`);
+            scheduler?.abort('graceful');
+          }
+        },
+        ...ctx.host.listeners,
+      ],
       onStart: (run: { runDir: string; scheduler: Scheduler; resumed: boolean; runId: string }) => {
         scheduler = run.scheduler;
         if (stoppedBy) queueMicrotask(() => run.scheduler.abort('graceful'));
@@ -213,8 +244,8 @@ export async function runCommand(
       },
     };
     const result = plan
-      ? await runPlan(plan, common)
-      : await resumeRun(pickRun(ctx.projectRoot, o.resume), {
+      ? await runPlan(plan, { ...common, runId })
+      : await resumeRun(runId, {
           ...common,
           retryFailed: o.retryFailed,
           defaultEstimate: ctx.config.defaultEstimate,
@@ -222,6 +253,7 @@ export async function runCommand(
             ctx.io.stderr(`guild: killing process ${pid}${task === '?' ? '' : ` of task ${task}`}, left running by the crashed driver\n`),
         });
     ctx.io.stdout(`${reporterRef.current!.summary(result.summary)}\n`);
+    if (refused) return 1;
     if (result.summary.outcome === 'aborted') return stoppedBy === 'SIGTERM' ? 143 : 130;
     return result.summary.outcome === 'succeeded' ? 0 : 1;
   } finally {

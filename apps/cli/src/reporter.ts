@@ -75,7 +75,7 @@ export function lineReporter(write: (line: string) => void, opts: { logDir: stri
 export function describeBlocker(b: Blocker): string {
   switch (b.kind) {
     case 'lock':
-      return `${b.key} held by ${b.heldBy}`;
+      return b.run ? `${b.key} held by task ${b.heldBy} of run ${b.run} (another guild run here)` : `${b.key} held by ${b.heldBy}`;
     case 'reserved':
       return `${b.key} reserved by ${b.by} (waiting longer)`;
     case 'agent':

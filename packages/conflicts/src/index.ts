@@ -5,6 +5,7 @@ import { parseConflictsOptions, type ConflictsOptions } from './options';
 export { LockTable, accessesConflict } from './lock-table';
 export type { LockTableOptions } from './lock-table';
 export { conflictReport } from './report';
+export { ProjectLeases } from './project-lease';
 export type { ConflictsOptions, LockMode } from './options';
 export type { PathAccess, ResourceAccess } from './paths';
 

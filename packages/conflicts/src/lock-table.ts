@@ -1,7 +1,8 @@
-import type { Access, AccessControl, Blocker, Conflict, Grant, Plan, Task } from '@guild/core';
+import type { Access, AccessContext, AccessControl, Blocker, Conflict, Grant, Plan, Task } from '@guild/core';
 import { AccessIndex, type IndexEntry } from './access-index';
 import { parseConflictsOptions, type ConflictsOptions, type LockMode } from './options';
 import { accessKey, compileGlob, describeConflict } from './paths';
+import { ProjectLeases } from './project-lease';
 import { conflictReport } from './report';
 
 /** Options of a {@link LockTable}: the plugin's options, `{ mode?: 'strict' | 'advisory' }`. */
@@ -54,6 +55,7 @@ export class LockTable implements AccessControl {
   readonly #reservations = new Map<string, { readonly seq: number; readonly holds: readonly Hold[] }>();
   #grantSeq = 0;
   #reserveSeq = 0;
+  #leases: ProjectLeases | undefined;
 
   /**
    * @throws a `CONFIG_INVALID` GuildError for an unknown option or a mode other than
@@ -63,11 +65,27 @@ export class LockTable implements AccessControl {
     this.mode = parseConflictsOptions(options, 'LockTable').mode;
   }
 
-  /** Compiles the plan's globs up front so the first grants are as fast as the rest. */
-  prepare(plan: Plan): void {
+  /**
+   * Compiles the plan's globs up front so the first grants are as fast as the rest. In a real
+   * run (`ctx.projectRoot` set) in strict mode, also joins the project's leases, so a second
+   * run in the same project never holds a conflicting access at the same time as this one.
+   */
+  prepare(plan: Plan, ctx?: AccessContext): void {
     for (const task of plan.tasks.values()) {
       for (const access of task.access) if (access.kind === 'path' && access.glob) compileGlob(access.path);
     }
+    if (ctx?.projectRoot && this.mode === 'strict') this.#leases = new ProjectLeases(ctx.projectRoot, ctx.runId);
+  }
+
+  /** Leaves the project's leases at the end of a run. */
+  finish(): void {
+    this.#leases?.close();
+    this.#leases = undefined;
+  }
+
+  /** The live runs of this project that hold something conflicting with `task` right now. */
+  otherRunsHolding(task: Task): Array<{ runId: string; task: string; key: string }> {
+    return this.#leases?.conflictingRuns(task.access) ?? [];
   }
 
   /**
@@ -112,6 +130,11 @@ export class LockTable implements AccessControl {
       return { blockers: ordered.map((b) => b.blocker) };
     }
 
+    // Tasks without accesses cannot conflict with anything, so they skip the project lease.
+    if (this.#leases && task.access.length > 0) {
+      const elsewhere = this.#leases.tryAcquire(task.id, task.access);
+      if (elsewhere.length > 0) return { blockers: elsewhere };
+    }
     const seq = ++this.#grantSeq;
     const holds = task.access.map((access): Hold => ({ owner: task.id, access, seq }));
     for (const hold of holds) this.#holds.add(hold);
@@ -125,6 +148,7 @@ export class LockTable implements AccessControl {
     if (holding === undefined) return;
     for (const hold of holding.holds) this.#holds.delete(hold);
     this.#holding.delete(grant.taskId);
+    this.#leases?.release(grant.taskId);
   }
 
   /**

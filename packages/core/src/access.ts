@@ -112,8 +112,11 @@ export function composeAccess(controls: readonly AccessControl[]): AccessControl
   return {
     name: controls.map((c) => c.name).join('+'),
     covers: [...new Set(controls.flatMap((c) => c.covers ?? []))],
-    prepare(plan) {
-      for (const c of controls) c.prepare?.(plan);
+    prepare(plan, ctx) {
+      for (const c of controls) c.prepare?.(plan, ctx);
+    },
+    finish() {
+      for (const c of controls) c.finish?.();
     },
     tryGrant(task) {
       const taken: Array<[AccessControl, Grant]> = [];

@@ -174,6 +174,7 @@ async function drive(
     initial,
     retryFailed: options.retryFailed,
     beforeStart: store ? () => store.sync() : undefined,
+    projectRoot: options.projectRoot ?? plan.root,
   });
   let closeControl: (() => void) | undefined;
   try {

@@ -64,6 +64,10 @@ export interface SchedulerOptions {
   retryFailed?: boolean;
   /** Called once per dispatch before the first task starts: the run store makes its log durable here. */
   beforeStart?: () => void;
+  /** The project root, for access controls that coordinate with other runs (absent in simulations). */
+  projectRoot?: string;
+  /** How often to ask again for a task held back by another run, seconds (default 0.25). */
+  pollInterval?: Seconds;
 }
 
 /** What happened to one task. */
@@ -147,6 +151,8 @@ export class Scheduler {
   private resolveDone!: (s: RunSummary) => void;
   private readonly done: Promise<RunSummary>;
   private started = false;
+  /** Re-dispatch timer while a task waits for something outside this run (nothing here will wake it). */
+  private cancelPoll: (() => void) | undefined;
 
   constructor(options: SchedulerOptions) {
     this.o = {
@@ -154,6 +160,8 @@ export class Scheduler {
       initial: options.initial ?? new Map(),
       retryFailed: options.retryFailed ?? false,
       beforeStart: options.beforeStart ?? (() => {}),
+      projectRoot: options.projectRoot ?? '',
+      pollInterval: options.pollInterval ?? 0.25,
       failFast: options.failFast ?? false,
       starvationLimit: options.starvationLimit ?? 8,
       killGrace: options.killGrace ?? 5,
@@ -191,7 +199,10 @@ export class Scheduler {
     this.started = true;
     const { plan, clock, bus } = this.o;
     checkRunners(plan, this.o.runners);
-    this.o.access.prepare?.(plan);
+    this.o.access.prepare?.(plan, {
+      runId: this.o.runId,
+      ...(this.o.projectRoot ? { projectRoot: this.o.projectRoot } : {}),
+    });
     this.startedAt = clock.now();
     bus.emit({
       type: 'run.started',
@@ -347,7 +358,12 @@ export class Scheduler {
     }
     s.waitGen++;
     s.parkedOn = 0;
-    // A holder outside this run (another run's lease) cannot wake it: such a task stays queued.
+    // A holder outside this run (another run's lease) cannot wake it: such a task stays queued
+    // and the queue is looked at again after a while.
+    if (blockers.some((b) => b.kind === 'lock' && b.run !== undefined)) {
+      this.pollLater();
+      return;
+    }
     for (const h of holders) if (!this.slots.has(h)) return;
     for (const h of holders) {
       let list = this.parked.get(h);
@@ -355,6 +371,14 @@ export class Scheduler {
       list.push([s, s.waitGen]);
       s.parkedOn++;
     }
+  }
+
+  private pollLater(): void {
+    if (this.cancelPoll) return;
+    this.cancelPoll = this.o.clock.after(this.o.pollInterval * 1000, () => {
+      this.cancelPoll = undefined;
+      this.dispatch();
+    });
   }
 
   /** Puts back in the queue every task parked on `holderId`. */
@@ -566,9 +590,12 @@ export class Scheduler {
 
   private checkDone(): void {
     if (this.finished < this.slots.size) {
-      if (this.running === 0 && this.retryWaiting === 0 && !this.paused) this.failStuck();
+      if (this.running === 0 && this.retryWaiting === 0 && !this.paused && !this.cancelPoll) this.failStuck();
       return;
     }
+    this.cancelPoll?.();
+    this.cancelPoll = undefined;
+    this.o.access.finish?.();
     if (this.finished > this.slots.size) throw new Error('scheduler accounting error: a task ended twice');
     const now = this.o.clock.now();
     const summary = this.summary(now);

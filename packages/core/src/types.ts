@@ -120,7 +120,13 @@ export type TaskState =
 
 /** Why a ready task cannot start now. */
 export type Blocker =
-  | { kind: 'lock'; key: string; heldBy: string }
+  | {
+      kind: 'lock';
+      key: string;
+      heldBy: string;
+      /** Set when the holder is a task of another run in the same project. */
+      run?: string;
+    }
   | { kind: 'reserved'; key: string; by: string }
   | { kind: 'agent'; agent: string; reason: 'limit' | 'never-together' | 'singleton'; with?: string }
   | { kind: 'slot' }
@@ -161,6 +167,13 @@ export type RunEvent =
 /** A listener on the event bus. Called synchronously; must be cheap and must not throw. */
 export type EventListener = (event: RunEvent) => void;
 
+/** What a run tells its access controls before the first grant. */
+export interface AccessContext {
+  runId: string;
+  /** The project's root, for real runs; absent in simulations. */
+  projectRoot?: string;
+}
+
 /** Proof that a task holds its accesses. All-or-nothing: one grant covers every access. */
 export interface Grant {
   readonly taskId: string;
@@ -186,8 +199,13 @@ export interface AccessControl {
   readonly name: string;
   /** What this control takes care of; core drops its own resource control if another covers `resources`. */
   readonly covers?: ReadonlyArray<'paths' | 'resources' | 'agents'>;
-  /** Build indexes once, before the first grant. */
-  prepare?(plan: Plan): void;
+  /**
+   * Build indexes once, before the first grant. `ctx.projectRoot` is set for real runs (not
+   * simulations): a control may then coordinate with other runs in the same project.
+   */
+  prepare?(plan: Plan, ctx?: AccessContext): void;
+  /** The run is over: let go of anything held outside this process (e.g. a project lease). */
+  finish?(): void;
   /** Grant every access of `task`, or none and say what blocks it. */
   tryGrant(task: Task): { grant: Grant } | { blockers: Blocker[] };
   /** Give back what a grant holds. */
