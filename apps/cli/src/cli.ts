@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { GuildError, PluginHost, isGuildError, type ControlAction, type GuildConfig } from '@guild/core';
+import { GuildError, PluginHost, isGuildError, type CommandSpec, type ControlAction, type GuildConfig } from '@guild/core';
 // Bundled at build time, so `--version` always matches the published package.
 import { version } from '../package.json';
 import { loadConfig, resolvePlugins } from './config.js';
@@ -175,6 +175,12 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     });
 
   try {
+    await addPluginCommands(program, argv, async (configFile) => {
+      const ctx = await context({ config: configFile });
+      return ctx.host.commands;
+    }, (code) => {
+      exitCode = code;
+    });
     await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {
     exitCode = handleError(e, io);
@@ -188,6 +194,39 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     }
   }
   return exitCode;
+}
+
+/**
+ * Commands from plugins (`api.addCommand`): only when the first word is no built-in command
+ * are the config and plugins loaded to look for one, so a broken config never breaks
+ * `guild --help` or the built-ins' own messages.
+ */
+async function addPluginCommands(
+  program: Command,
+  argv: readonly string[],
+  load: (configFile: string | undefined) => Promise<ReadonlyArray<CommandSpec & { plugin: string }>>,
+  setExit: (code: number) => void,
+): Promise<void> {
+  let configFile: string | undefined;
+  let first: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-c' || a === '--config') configFile = argv[++i];
+    else if (a.startsWith('--config=')) configFile = a.slice('--config='.length);
+    else if (!a.startsWith('-')) {
+      first = a;
+      break;
+    }
+  }
+  if (first === undefined || program.commands.some((c) => c.name() === first || c.aliases().includes(first!))) return;
+  for (const spec of await load(configFile)) {
+    const cmd = program.command(spec.name).description(`${spec.description} (from ${spec.plugin})`);
+    for (const opt of spec.options ?? []) cmd.option(opt.flags, opt.description, opt.default);
+    cmd.action(async (...args: unknown[]) => {
+      const command = args.at(-1) as Command;
+      setExit(await spec.action(command.args, command.opts()));
+    });
+  }
 }
 
 function handleError(e: unknown, io: Io): number {

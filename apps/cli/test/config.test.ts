@@ -188,6 +188,35 @@ describe.concurrent('plugins from config', () => {
     expect(events.slice(-2)).toEqual(['run.finished', 'teardown']);
   });
 
+  it('adds the commands a plugin registers, with their options, and returns their exit code', async () => {
+    const dir = await testdir({
+      '.guildrc.json': '{ "plugins": ["./hello-plugin.mjs"] }',
+      'hello-plugin.mjs': `
+        export default () => ({
+          name: 'hello-plugin',
+          apiVersion: 1,
+          setup(api) {
+            api.addCommand({
+              name: 'hello <who>',
+              description: 'greets',
+              options: [{ flags: '--loud', description: 'shout' }],
+              action: (args, opts) => {
+                process.stdout.write((opts.loud ? 'HELLO ' : 'hello ') + args[0] + '\\n');
+                return 3;
+              },
+            });
+          },
+        });
+      `,
+    });
+    const r = await runGuild(['hello', 'world', '--loud'], { cwd: dir });
+    expect(r.stdout).toBe('HELLO world\n');
+    expect(r.code).toBe(3);
+    const help = await runGuild(['--help'], { cwd: dir });
+    expect(help.code).toBe(0);
+    expect(help.stdout).not.toContain('hello'); // built-in help does not load plugins
+  });
+
   it('passes the options of ["./my-plugin.mjs", { ... }] to the factory', async () => {
     const dir = await testdir({
       '.guildrc.json': '{ "plugins": [["./my-plugin.mjs", { "opt": 1, "name": "x" }]] }',
