@@ -185,9 +185,17 @@ export class AccessIndex<E extends IndexEntry> {
   }
 
   private segmentsOf(access: Extract<Access, { kind: 'path' }>): readonly string[] {
-    return access.glob ? globLiteralPrefix(access.path) : pathSegments(access.path);
+    // A task's accesses are the same objects at every grant and release: split each path once.
+    let segments = segmentCache.get(access);
+    if (segments === undefined) {
+      segments = access.glob ? globLiteralPrefix(access.path) : pathSegments(access.path);
+      segmentCache.set(access, segments);
+    }
+    return segments;
   }
 }
+
+const segmentCache = new WeakMap<Access, readonly string[]>();
 
 function makeNode<E>(parent: TrieNode<E> | undefined, segment: string): TrieNode<E> {
   const path = parent === undefined ? '.' : parent.path === '.' ? segment : `${parent.path}/${segment}`;

@@ -108,25 +108,26 @@ export class LockTable implements AccessControl {
       return { grant };
     }
 
-    const locks = new Map<string, { seq: number; blocker: Blocker }>();
-    const reserved = new Map<string, { seq: number; blocker: Blocker }>();
+    // Made only when something blocks: most grants find nothing, and big runs make millions.
+    let locks: Map<string, { seq: number; blocker: Blocker }> | undefined;
+    let reserved: Map<string, { seq: number; blocker: Blocker }> | undefined;
     const ownSeq = this.#reservations.get(task.id)?.seq ?? Infinity;
     for (const access of task.access) {
       this.#holds.forEachConflict(access, (hold) => {
-        if (hold.owner === task.id || locks.has(hold.owner)) return;
+        if (hold.owner === task.id || locks?.has(hold.owner)) return;
         const blocker: Blocker = { kind: 'lock', key: accessKey(hold.access), heldBy: hold.owner };
-        locks.set(hold.owner, { seq: hold.seq, blocker });
+        (locks ??= new Map()).set(hold.owner, { seq: hold.seq, blocker });
       });
       if (this.#reserved.size === 0) continue;
       this.#reserved.forEachConflict(access, (hold) => {
-        if (hold.owner === task.id || hold.seq > ownSeq || reserved.has(hold.owner)) return;
+        if (hold.owner === task.id || hold.seq > ownSeq || reserved?.has(hold.owner)) return;
         const blocker: Blocker = { kind: 'reserved', key: accessKey(hold.access), by: hold.owner };
-        reserved.set(hold.owner, { seq: hold.seq, blocker });
+        (reserved ??= new Map()).set(hold.owner, { seq: hold.seq, blocker });
       });
     }
-    if (locks.size > 0 || reserved.size > 0) {
+    if (locks || reserved) {
       const bySeq = (x: { seq: number }, y: { seq: number }): number => x.seq - y.seq;
-      const ordered = [...[...locks.values()].sort(bySeq), ...[...reserved.values()].sort(bySeq)];
+      const ordered = [...[...(locks?.values() ?? [])].sort(bySeq), ...[...(reserved?.values() ?? [])].sort(bySeq)];
       return { blockers: ordered.map((b) => b.blocker) };
     }
 

@@ -19,14 +19,11 @@ interface Declared extends IndexEntry {
  * accesses and of conflicts found, not with the square of the number of tasks.
  */
 export function conflictReport(plan: Plan): Conflict[] {
-  const { graph } = plan;
   const index = new AccessIndex<Declared>();
   const size = plan.tasks.size;
   // seenBy[a] === b + 1 once the pair (a, b) has been found: dedupes without a map per task.
   const seenBy = new Int32Array(size);
-  // A task without successors reaches nothing, which spares most pairs the graph walk.
-  const leadsOn = new Uint8Array(size);
-  const found: Conflict[] = [];
+  const candidates: Conflict[] = [];
   const earlierOf: number[] = [];
   const clashes: Array<{ earlier: Declared; access: Access }> = [];
   let b = 0;
@@ -40,20 +37,25 @@ export function conflictReport(plan: Plan): Conflict[] {
         clashes.push({ earlier, access });
       });
     }
-    leadsOn[b] = graph.successors(task.id).length > 0 ? 1 : 0;
     for (const { earlier, access } of clashes) {
-      const other = earlier.owner;
-      if (leadsOn[earlier.order] === 1 && graph.reaches(other, task.id)) continue;
-      if (leadsOn[b] === 1 && graph.reaches(task.id, other)) continue;
-      const described = describeConflict(earlier.access, access, [other, task.id]);
+      const described = describeConflict(earlier.access, access, [earlier.owner, task.id]);
       if (described === null) continue;
-      found.push({ a: other, b: task.id, reason: described.reason, key: described.key });
+      candidates.push({ a: earlier.owner, b: task.id, reason: described.reason, key: described.key });
       earlierOf.push(earlier.order);
     }
     for (const access of task.access) index.add({ owner: task.id, access, order: b });
     b++;
   }
-  return sortByEarlier(found, earlierOf, size);
+  // Pairs ordered by dependencies never run together: drop them, answering all pairs at once.
+  const ordered = plan.graph.orderedPairs(candidates.map((c) => [c.a, c.b] as const));
+  const found: Conflict[] = [];
+  const foundEarlier: number[] = [];
+  candidates.forEach((c, i) => {
+    if (ordered[i] === 1) return;
+    found.push(c);
+    foundEarlier.push(earlierOf[i]!);
+  });
+  return sortByEarlier(found, foundEarlier, size);
 }
 
 /**

@@ -76,6 +76,8 @@ export function plan(tasks: Task[]): Plan {
     criticalPath: () => ({ length: Math.max(0, ...order.map(bottomLevel)), ids: [] }),
     stages: () => [order],
     reaches: (from, to) => reachFrom(from).has(to),
+    orderedPairs: (pairs) =>
+      Uint8Array.from(pairs, ([a, b]) => (reachFrom(a).has(b) || reachFrom(b).has(a) ? 1 : 0)),
   };
   return { root: '/repo', tasks: byId, graph };
 }

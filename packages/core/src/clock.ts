@@ -44,6 +44,18 @@ export class VirtualClock implements Clock {
   }
 
   /**
+   * Fires every timer in time order, advancing the clock, until none is left; synchronous, for
+   * code that reacts to timers with plain calls (a simulation with synchronous runners).
+   */
+  runAll(): void {
+    for (let t = this.timers.pop(); t; t = this.timers.pop()) {
+      if (t.cancelled) continue;
+      this.time = t.at;
+      t.fn();
+    }
+  }
+
+  /**
    * Advances time, timer by timer, until `done` settles; returns its value. Throws if nothing
    * is left that could settle it (a stuck simulation), instead of hanging.
    */

@@ -59,11 +59,18 @@ describe('plan graph', () => {
         }
         return false;
       };
+      const pairs: Array<[string, string]> = [];
       for (let k = 0; k < 200; k++) {
         const a = ids[(k * 7 + seed) % ids.length]!;
         const b = ids[(k * 13 + seed * 3) % ids.length]!;
         expect(p.graph.reaches(a, b)).toBe(plainReach(a, b));
+        pairs.push([a, b]);
       }
+      // the bulk answer agrees with the plain search in both directions
+      const bulk = p.graph.orderedPairs(pairs);
+      pairs.forEach(([a, b], i) => {
+        expect(bulk[i], `${a} ${b}`).toBe(a !== b && (plainReach(a, b) || plainReach(b, a)) ? 1 : 0);
+      });
     }
   });
 });

@@ -95,6 +95,75 @@ class IndexedGraph implements PlanGraph {
     return this.depth[this.at(id)]!;
   }
 
+  orderedPairs(pairs: ReadonlyArray<readonly [string, string]>): Uint8Array {
+    // Bit-parallel reachability: the later task (in topological order) of every pair gets a
+    // bit, 32 to a batch; one reverse-topological sweep per batch computes, for each task in the
+    // batch's span, the mask of batch targets it reaches. Typed arrays only, no walk per pair.
+    const n = this.ids.length;
+    const m = pairs.length;
+    const earlier = new Int32Array(m);
+    const later = new Int32Array(m);
+    for (let i = 0; i < m; i++) {
+      const x = this.position[this.at(pairs[i]![0])]!;
+      const y = this.position[this.at(pairs[i]![1])]!;
+      earlier[i] = Math.min(x, y);
+      later[i] = Math.max(x, y);
+    }
+    // successors by topological position, as compressed rows
+    const byPos = new Int32Array(n);
+    for (let v = 0; v < n; v++) byPos[this.position[v]!] = v;
+    const rowStart = new Int32Array(n + 1);
+    for (let k = 0; k < n; k++) rowStart[k + 1] = rowStart[k]! + this.succs[byPos[k]!]!.length;
+    const adj = new Int32Array(rowStart[n]!);
+    for (let k = 0; k < n; k++) {
+      let o = rowStart[k]!;
+      for (const s of this.succs[byPos[k]!]!) adj[o++] = this.position[s]!;
+    }
+    const isTarget = new Uint8Array(n);
+    for (let i = 0; i < m; i++) isTarget[later[i]!] = 1;
+    const batchOf = new Int32Array(n).fill(-1);
+    const bit = new Int32Array(n);
+    const lastOfBatch: number[] = [];
+    let t = 0;
+    for (let k = 0; k < n; k++) {
+      if (!isTarget[k]) continue;
+      batchOf[k] = t >> 5;
+      bit[k] = 1 << (t & 31);
+      lastOfBatch[t >> 5] = k;
+      t++;
+    }
+    const batches = lastOfBatch.length;
+    const start = new Int32Array(batches + 1);
+    for (let i = 0; i < m; i++) start[batchOf[later[i]!]! + 1]!++;
+    for (let b = 0; b < batches; b++) start[b + 1] = start[b + 1]! + start[b]!;
+    const queue = new Int32Array(m);
+    const fill = start.slice();
+    for (let i = 0; i < m; i++) queue[fill[batchOf[later[i]!]!]!++] = i;
+    const mask = new Int32Array(n);
+    const out = new Uint8Array(m);
+    for (let b = 0; b < batches; b++) {
+      const hi = lastOfBatch[b]!;
+      let lo = hi;
+      for (let j = start[b]!; j < start[b + 1]!; j++) lo = Math.min(lo, earlier[queue[j]!]!);
+      for (let k = hi; k >= lo; k--) {
+        let r = 0;
+        for (let e = rowStart[k]!, end = rowStart[k + 1]!; e < end; e++) {
+          const s = adj[e]!;
+          if (s <= hi) {
+            r |= mask[s]!;
+            if (batchOf[s] === b) r |= bit[s]!;
+          }
+        }
+        mask[k] = r;
+      }
+      for (let j = start[b]!; j < start[b + 1]!; j++) {
+        const i = queue[j]!;
+        out[i] = (mask[earlier[i]!]! & bit[later[i]!]!) !== 0 ? 1 : 0;
+      }
+    }
+    return out;
+  }
+
   reaches(from: string, to: string): boolean {
     const a = this.at(from);
     const b = this.at(to);

@@ -43,6 +43,24 @@ describe('parsePlanText', () => {
     expect(specs[0]!.origin).toMatchObject({ line: 3, column: 5 });
   });
 
+  test('valid JSON takes the fast path and still records each task\'s line and column', () => {
+    const compact = '{"defaults":{"retries":2},"tasks":[{"id":"a","run":"x"}, {"id":"b","run":"y [\\"{\\"]"}]}';
+    const specs = parsePlanText(compact, 'c.json');
+    expect(specs.map((s) => [s.id, s.retries, s.origin?.line])).toEqual([
+      ['a', 2, 1],
+      ['b', 2, 1],
+    ]);
+    for (const s of specs) expect(compact[s.origin!.column! - 1]).toBe('{');
+    // the same positions the YAML parser reports for that text (the fast path must agree)
+    expect(parsePlanText(compact, 'c.yaml').map((s) => s.origin)).toEqual(
+      specs.map((s) => ({ ...s.origin, file: 'c.yaml' })),
+    );
+    const pretty = JSON.stringify(JSON.parse(compact), null, 2);
+    expect(parsePlanText(pretty, 'p.json').map((s) => s.origin)).toEqual(
+      parsePlanText(pretty, 'p.yaml').map((s) => ({ ...s.origin, file: 'p.json' })),
+    );
+  });
+
   test('a YAML syntax error names file:line:column', () => {
     const e = errorOf(() => parsePlanText('tasks:\n  - id: a\n    run: [unclosed\n', 'plan.yaml'));
     expect(e.code).toBe('PLAN_SYNTAX');

@@ -1,4 +1,6 @@
 import {
+  close as closeAsync,
+  fdatasync,
   closeSync,
   existsSync,
   fdatasyncSync,
@@ -126,14 +128,19 @@ export function driverAlive(paths: RunPaths): boolean {
 }
 
 /**
- * The append-only event log. Each event is written with one `write` (so a killed driver loses
- * nothing the kernel has); `sync()` makes everything written so far durable with one fdatasync,
- * and the scheduler calls it before it acts (starts processes), so fsyncs are batched per
- * dispatch instead of paid per event.
+ * The append-only event log. Each event is written with one `write` before guild acts on it,
+ * so a killed or crashed driver loses nothing: the kernel has it. Flushing to the disk is a
+ * group commit: `sync()` starts one fdatasync in the background unless one is already under
+ * way, and whatever was written meanwhile goes with the next one, so the main thread never
+ * waits for the disk and a busy run pays one fsync per round trip, not one per event. An OS
+ * crash or power cut can lose the events of the last round trip; the tasks they concern run
+ * again on resume. `close()` syncs for good.
  */
 export class EventLog {
   private readonly fd: number;
   private dirty = false;
+  private syncing = false;
+  private closed = false;
 
   constructor(file: string) {
     this.fd = openSync(file, 'a+');
@@ -156,14 +163,22 @@ export class EventLog {
   }
 
   sync(): void {
-    if (!this.dirty) return;
-    fdatasyncSync(this.fd);
+    if (!this.dirty || this.syncing || this.closed) return;
     this.dirty = false;
+    this.syncing = true;
+    fdatasync(this.fd, () => {
+      this.syncing = false;
+      if (this.closed) return;
+      this.sync();
+    });
   }
 
   close(): void {
-    this.sync();
-    closeSync(this.fd);
+    this.closed = true;
+    fdatasyncSync(this.fd);
+    // An fdatasync may still be under way on the fd: close it only once that is done.
+    if (this.syncing) closeAsync(this.fd, () => {});
+    else closeSync(this.fd);
   }
 }
 
@@ -281,7 +296,7 @@ export class RunStore {
     }
   };
 
-  /** Makes every recorded event durable (one fdatasync). */
+  /** Asks for every recorded event to reach the disk (a background group commit). */
   sync(): void {
     if (!this.closed) this.log.sync();
   }

@@ -106,6 +106,8 @@ export interface RunSummary {
 
 interface Slot {
   task: Task;
+  /** The tasks that depend on this one (filled once, so settling a task allocates nothing). */
+  next: Slot[];
   record: TaskRecord;
   rank: number;
   state: TaskState;
@@ -177,6 +179,7 @@ export class Scheduler {
     for (const task of options.plan.tasks.values()) {
       this.slots.set(task.id, {
         task,
+        next: [],
         record: { id: task.id, state: 'pending', attempts: 0, busy: 0 },
         rank: ranks.get(task.id)!,
         state: 'pending',
@@ -189,6 +192,9 @@ export class Scheduler {
         timedOut: false,
         cancelTimers: [],
       });
+    }
+    for (const s of this.slots.values()) {
+      for (const id of options.plan.graph.successors(s.task.id)) s.next.push(this.slots.get(id)!);
     }
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
@@ -234,7 +240,7 @@ export class Scheduler {
       s.record.because = init.because;
       this.finished++;
       if (init.state === 'succeeded') {
-        for (const next of this.o.plan.graph.successors(id)) this.slots.get(next)!.remainingDeps--;
+        for (const next of s.next) next.remainingDeps--;
       } else {
         ended.push(s);
       }
@@ -278,7 +284,7 @@ export class Scheduler {
       for (const s of this.slots.values()) {
         if (s.state !== 'retrying') continue;
         for (const cancel of s.cancelTimers) cancel();
-        s.cancelTimers = [];
+        s.cancelTimers.length = 0;
         this.retryWaiting--;
         this.settle(s, 'cancelled');
       }
@@ -411,29 +417,39 @@ export class Scheduler {
     s.record.endedAt = undefined;
     this.running++;
     const runner = this.o.runners.get(task.runner)!;
-    const controller = new AbortController();
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(this.o.env)) if (v !== undefined) env[k] = v;
-    Object.assign(env, task.env, {
-      GUILD_RUN_ID: runId,
-      GUILD_TASK_ID: task.id,
-      GUILD_WORKDIR: task.cwd,
-      GUILD_ATTEMPT: String(s.record.attempts),
-    });
+    // Made only if a runner reads `signal`: building and aborting one per task is measurable on big plans.
+    let controller: AbortController | undefined;
+    const attempt = s.record.attempts;
+    // Built when a runner asks (simulated runners never do): copying the environment per task is not free.
+    let env: Record<string, string> | undefined;
+    const buildEnv = (): Record<string, string> => {
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(this.o.env)) if (v !== undefined) out[k] = v;
+      return Object.assign(out, task.env, {
+        GUILD_RUN_ID: runId,
+        GUILD_TASK_ID: task.id,
+        GUILD_WORKDIR: task.cwd,
+        GUILD_ATTEMPT: String(attempt),
+      });
+    };
     let running: RunningTask;
     try {
       running = runner.start(task, {
         runId,
-        attempt: s.record.attempts,
+        attempt,
         workdir: task.cwd,
-        env,
+        get env() {
+          return (env ??= buildEnv());
+        },
         logFile: path.join(this.o.logDir, `${task.id}.log`),
         log: (line) => {
           s.record.lastLine = line;
         },
         progress: (p) => bus.emit({ type: 'task.progress', id: task.id, at: clock.now(), ...p }),
         clock,
-        signal: controller.signal,
+        get signal() {
+          return (controller ??= new AbortController()).signal;
+        },
       });
     } catch (error) {
       running = { done: Promise.resolve({ outcome: 'failed', error: errorText(error) }), stop: () => {} };
@@ -456,10 +472,14 @@ export class Scheduler {
         }),
       );
     }
-    running.done.then(
-      (result) => this.finish(s, result, controller),
-      (error: unknown) => this.finish(s, { outcome: 'failed', error: errorText(error) }, controller),
-    );
+    if (running.onDone) {
+      running.onDone((result) => this.finish(s, result, controller));
+    } else {
+      running.done.then(
+        (result) => this.finish(s, result, controller),
+        (error: unknown) => this.finish(s, { outcome: 'failed', error: errorText(error) }, controller),
+      );
+    }
   }
 
   private stopTask(s: Slot, how: 'graceful' | 'now'): void {
@@ -470,12 +490,12 @@ export class Scheduler {
     }
   }
 
-  private finish(s: Slot, result: RunResult, controller: AbortController): void {
+  private finish(s: Slot, result: RunResult, controller: AbortController | undefined): void {
     const { clock, bus } = this.o;
     const now = clock.now();
     for (const cancel of s.cancelTimers) cancel();
-    s.cancelTimers = [];
-    controller.abort();
+    s.cancelTimers.length = 0;
+    controller?.abort();
     s.running = undefined;
     this.o.access.release(s.grant!);
     s.grant = undefined;
@@ -524,7 +544,7 @@ export class Scheduler {
     });
     s.cancelTimers.push(
       this.o.clock.after(delay * 1000, () => {
-        s.cancelTimers = [];
+        s.cancelTimers.length = 0;
         this.retryWaiting--;
         if (this.stopping) {
           this.settle(s, 'failed');
@@ -542,8 +562,7 @@ export class Scheduler {
     s.state = s.record.state = outcome;
     this.finished++;
     if (outcome === 'succeeded') {
-      for (const next of this.o.plan.graph.successors(s.task.id)) {
-        const n = this.slots.get(next)!;
+      for (const n of s.next) {
         if (--n.remainingDeps === 0 && n.state === 'pending' && !this.stopping) this.makeReady(n);
       }
       return;
@@ -557,15 +576,12 @@ export class Scheduler {
 
   /** Skips everything that depends on `id`, naming the direct cause and the original one. */
   private skipDependents(id: string, reason: string): void {
-    const stack: Array<[string, string]> = this.o.plan.graph.successors(id).map((n) => [n, `dependency ${reason}`]);
+    const stack: Array<[Slot, string]> = this.slots.get(id)!.next.map((n) => [n, `dependency ${reason}`]);
     while (stack.length > 0) {
-      const [nextId, because] = stack.pop()!;
-      const next = this.slots.get(nextId)!;
+      const [next, because] = stack.pop()!;
       if (next.state !== 'pending') continue;
       this.skip(next, because);
-      for (const n of this.o.plan.graph.successors(nextId)) {
-        stack.push([n, `dependency ${nextId} was skipped (${reason})`]);
-      }
+      for (const n of next.next) stack.push([n, `dependency ${next.task.id} was skipped (${reason})`]);
     }
   }
 

@@ -11,11 +11,27 @@ export function simulatedRunner(
   return {
     name,
     start(task, ctx) {
-      let finish!: (r: RunResult) => void;
-      const done = new Promise<RunResult>((resolve) => (finish = resolve));
+      let listener: ((r: RunResult) => void) | undefined;
+      let resolveDone: ((r: RunResult) => void) | undefined;
+      let result: RunResult | undefined;
+      const finish = (r: RunResult) => {
+        if (result) return;
+        result = r;
+        listener?.(r);
+        resolveDone?.(r);
+      };
       const cancel = ctx.clock.after(task.estimate * 1000, () => finish(outcomes(task, ctx.attempt)));
       return {
-        done,
+        // Made only if someone asks: the scheduler listens through onDone, without promises.
+        get done() {
+          return new Promise<RunResult>((resolve) => {
+            if (result) resolve(result);
+            else resolveDone = resolve;
+          });
+        },
+        onDone(l) {
+          listener = l;
+        },
         stop() {
           cancel();
           finish({ outcome: 'failed', signal: 'SIGTERM', error: 'stopped' });

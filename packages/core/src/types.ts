@@ -103,6 +103,11 @@ export interface PlanGraph {
   stages(): string[][];
   /** Whether `to` (transitively) depends on `from`. */
   reaches(from: string, to: string): boolean;
+  /**
+   * For many pairs at once: 1 where one task of the pair (transitively) depends on the other,
+   * else 0. Much faster than {@link reaches} per pair on big plans.
+   */
+  orderedPairs(pairs: ReadonlyArray<readonly [string, string]>): Uint8Array;
 }
 
 /** A task outcome once it has finished running. */
@@ -263,6 +268,11 @@ export interface RunningTask {
   /** The leader's start time (see `task.started`). */
   readonly procStart?: number;
   readonly done: Promise<RunResult>;
+  /**
+   * Optional: reports the end synchronously, as soon as it is known. Simulated runners use it
+   * so a simulation runs as plain function calls on the virtual clock; real runners need not.
+   */
+  onDone?(listener: (result: RunResult) => void): void;
   /** Stop it: `graceful` sends SIGTERM to its process group, `now` SIGKILL. */
   stop(how: 'graceful' | 'now'): void;
 }
