@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// guild's benchmarks. `pnpm bench` runs all three; `pnpm bench scheduler|quality|process`
+// guild's benchmarks. `pnpm bench` runs them all; `pnpm bench scheduler|quality|process|eventlog`
 // runs the ones named. Prints the machine, a figures table per benchmark with each target
 // and PASS/MISS, and a summary. Exit code 0 unless a benchmark crashed (or, with --strict,
 // a target was missed): CI runs them for the figures, it does not time them.
@@ -21,6 +21,11 @@ const BENCHMARKS = {
     title: 'process overhead',
     about: '1,000 `true` tasks at -j 4 through the real CLI vs xargs -P 4, GNU parallel and a bare Node spawn loop',
     load: () => import('./process.mjs'),
+  },
+  eventlog: {
+    title: 'event-log cost',
+    about: 'the same 2,000-task plan of `true` tasks at -j 4 with the run store on vs an in-memory store',
+    load: () => import('./eventlog.mjs'),
   },
 };
 
