@@ -218,6 +218,8 @@ export async function runCommand(
       boost: o.boost,
       failFast: o.failFast,
       starvationLimit: ctx.config.starvationLimit,
+      retry: ctx.config.retry,
+      killGrace: ctx.config.killGrace,
       access: ctx.host.accessControls,
       runners: ctx.host.runners,
       projectRoot: ctx.projectRoot,

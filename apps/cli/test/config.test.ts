@@ -169,6 +169,29 @@ export default function myPlugin(options) {
 }
 `;
 
+describe('retry back-off from config', () => {
+  it('uses retry.base / factor / cap from the config file', async () => {
+    const dir = await testdir({
+      'guild.config.json': '{ "retry": { "base": 0.05, "factor": 1, "cap": 0.05 } }',
+      'plan.yaml':
+        'tasks:\n  - id: flaky\n    retries: 3\n    run: n=$(cat n 2>/dev/null || echo 0); echo $((n+1)) > n; test $n -ge 2\n',
+    });
+    const r = await runGuild(['run', 'plan.yaml'], { cwd: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const delays = [...r.stdout.matchAll(/flaky will retry \(attempt \d\) in (\d+)ms/g)].map((m) => Number(m[1]));
+    expect(delays).toHaveLength(2);
+    for (const d of delays) expect(d).toBeLessThanOrEqual(50);
+  });
+
+  it('refuses a retry setting it does not know', async () => {
+    const dir = await testdir({ 'guild.config.json': '{ "retry": { "bse": 1 } }', 'plan.yaml': plan });
+    const r = await runGuild(['plan', 'plan.yaml'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('guild.config.json');
+    expect(r.stderr).toContain('bse');
+  });
+});
+
 describe.concurrent('plugins from config', () => {
   it('loads "./my-plugin.mjs" from the config file\'s folder and sends it the run\'s events', async () => {
     const dir = await testdir({

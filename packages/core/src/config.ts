@@ -25,6 +25,16 @@ export const configSchema = z.strictObject({
   starvationLimit: z.int().min(1).default(8),
   /** Estimate for tasks that give none, in seconds. */
   defaultEstimate: z.number().positive().default(60),
+  /** Back-off between attempts: a random delay up to min(cap, base * factor^(attempt-1)) seconds. */
+  retry: z
+    .strictObject({
+      base: z.number().positive().default(1),
+      factor: z.number().min(1).default(2),
+      cap: z.number().positive().default(60),
+    })
+    .default({ base: 1, factor: 2, cap: 60 }),
+  /** Seconds between SIGTERM and SIGKILL when a task times out or a run is aborted. */
+  killGrace: z.number().min(0).default(5),
 });
 
 /** guild's configuration, as validated (defaults filled in). */
