@@ -1,10 +1,19 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { GuildError, PluginHost, isGuildError, type CommandSpec, type ControlAction, type GuildConfig } from '@guild/core';
+import {
+  GuildError,
+  PluginHost,
+  isGuildError,
+  readStoredPlan,
+  runPaths,
+  type CommandSpec,
+  type ControlAction,
+  type GuildConfig,
+} from '@guild/core';
 // Bundled at build time, so `--version` always matches the published package.
 import { version } from '../package.json';
 import { loadConfig, resolvePlugins } from './config.js';
 import { conflictsCommand, planCommand, runCommand, type Context } from './commands.js';
-import { controlCommand, logsCommand, runsCommand, statusCommand } from './runs-commands.js';
+import { controlCommand, logsCommand, pickRun, runsCommand, statusCommand } from './runs-commands.js';
 
 /** Streams and folder the CLI works with; tests pass their own. */
 export interface Io {
@@ -113,7 +122,15 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         throw new GuildError('USAGE', '--retry-failed only goes with --resume <run-id>');
       }
       const ctx = await context(program.opts());
-      exitCode = await runCommand(ctx, file, { failFast: o.failFast ?? false, ...slots(ctx.config, o), resume: o.resume, retryFailed: o.retryFailed, noWait: o.wait === false });
+      // A resumed run keeps the slots and --fail-fast it was started with, unless flags say otherwise.
+      const stored = o.resume === undefined ? undefined : readStoredPlan(runPaths(ctx.projectRoot, pickRun(ctx.projectRoot, o.resume))).options;
+      exitCode = await runCommand(ctx, file, {
+        failFast: o.failFast ?? stored?.failFast ?? false,
+        ...slots(ctx.config, { concurrency: o.concurrency ?? stored?.concurrency, boost: o.boost ?? stored?.boost }),
+        resume: o.resume,
+        retryFailed: o.retryFailed,
+        noWait: o.wait === false,
+      });
     },
   );
 

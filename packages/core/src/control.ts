@@ -70,7 +70,7 @@ export async function serveControl(
     server.once('error', reject);
     server.listen(file, () => resolve());
   });
-  server.unref();
+  // Not unref'd: a paused run with nothing running must keep its driver alive. drive() closes it.
   return () => {
     server.close();
     rmSync(file, { force: true });

@@ -67,6 +67,16 @@ export function applyEvent(state: RunState, e: RunEvent): void {
     case 'task.waiting':
       if (task) task.state = 'waiting';
       break;
+    case 'task.starting':
+      if (!task) break;
+      // Launching: on replay this counts as running (its process may exist without a pid on record).
+      task.state = 'running';
+      task.attempts = e.attempt;
+      task.startedAt = e.at;
+      task.endedAt = undefined;
+      task.pid = undefined;
+      task.procStart = undefined;
+      break;
     case 'task.started':
       if (!task) break;
       task.state = 'running';

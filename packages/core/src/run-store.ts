@@ -141,19 +141,28 @@ export class EventLog {
   private dirty = false;
   private syncing = false;
   private closed = false;
+  /** Whether opening it dropped a torn last line. */
+  droppedTornLine = false;
 
   constructor(file: string) {
     this.fd = openSync(file, 'a+');
     // A power cut can leave half a line at the end: drop it so the next event starts clean.
     const size = fstatSync(this.fd).size;
-    if (size > 0) {
-      const tail = Buffer.alloc(Math.min(size, 64 * 1024));
-      readSync(this.fd, tail, 0, tail.length, size - tail.length);
-      const lastNewline = tail.lastIndexOf(0x0a);
-      if (lastNewline !== tail.length - 1) {
-        const keep = lastNewline < 0 ? size - tail.length : size - tail.length + lastNewline + 1;
-        ftruncateSync(this.fd, keep);
+    let end = size;
+    const chunk = Buffer.alloc(64 * 1024);
+    while (end > 0) {
+      const from = Math.max(0, end - chunk.length);
+      const n = readSync(this.fd, chunk, 0, end - from, from);
+      const nl = chunk.subarray(0, n).lastIndexOf(0x0a);
+      if (nl >= 0) {
+        end = from + nl + 1;
+        break;
       }
+      end = from;
+    }
+    if (end < size) {
+      ftruncateSync(this.fd, end);
+      this.droppedTornLine = true;
     }
   }
 
@@ -246,7 +255,7 @@ export function writeAtomic(file: string, content: string): void {
 export class RunStore {
   readonly paths: RunPaths;
   readonly state: RunState;
-  private readonly log: EventLog;
+  readonly log: EventLog;
   private readonly unlock: () => void;
   private snapshotTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -271,15 +280,23 @@ export class RunStore {
     return new RunStore(paths, initialRunState(stored.runId, stored.specs.map((s) => s.id)), snapshotMs);
   }
 
-  /** Opens an existing run to drive it again: takes the lock, then replays its log. */
+  /**
+   * Opens an existing run to drive it again: takes the lock, then replays its log. A damaged
+   * log throws, and then the lock and the file are let go and nothing is written.
+   */
   static open(projectRoot: string, runId: string, snapshotMs = 250): { store: RunStore; stored: StoredPlan; torn: boolean } {
     const paths = runPaths(projectRoot, runId);
     const stored = readStoredPlan(paths);
-    const empty = initialRunState(stored.runId, stored.specs.map((s) => s.id));
-    const store = new RunStore(paths, empty, snapshotMs);
-    const { events, torn } = readEventLog(paths.events);
-    for (const e of events) applyEvent(store.state, e);
-    return { store, stored, torn };
+    const state = initialRunState(stored.runId, stored.specs.map((s) => s.id));
+    const store = new RunStore(paths, state, snapshotMs);
+    try {
+      const { events, torn } = readEventLog(paths.events);
+      for (const e of events) applyEvent(store.state, e);
+      return { store, stored, torn: torn || store.log.droppedTornLine };
+    } catch (e) {
+      store.abandon();
+      throw e;
+    }
   }
 
   /** The event-bus listener that records every event. */
@@ -303,6 +320,15 @@ export class RunStore {
 
   writeSnapshot(): void {
     writeAtomic(this.paths.state, JSON.stringify(runStateJson(this.state)));
+  }
+
+  /** Lets go of the log and the lock without writing anything (the run could not be opened). */
+  abandon(): void {
+    if (this.closed) return;
+    if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
+    this.log.close();
+    this.closed = true;
+    this.unlock();
   }
 
   /** Writes the last snapshot, syncs and closes the log, and releases the lock. */

@@ -107,10 +107,10 @@ export async function resumeRun(runId: string, options: ResumeOptions): Promise<
     for (const t of store.state.tasks.values()) initial.set(t.id, { state: t.state, attempts: t.attempts, because: t.because });
     const concurrency = options.concurrency;
     const boost = Math.max(options.boost ?? concurrency, concurrency);
-    const outcome = await drive(plan, { ...options, boost }, runners, runId, store.paths.dir, store, initial, true);
+    const outcome = await drive(plan, { ...options, boost, serialized: store.state.serialized }, runners, runId, store.paths.dir, store, initial, true);
     return { ...outcome, plan };
   } catch (e) {
-    store.close();
+    store.abandon();
     throw e;
   }
 }
@@ -145,7 +145,7 @@ async function killLeftovers(store: RunStore, runId: string, onLeftover?: (task:
 
 async function drive(
   plan: Plan,
-  options: RunPlanOptions & { boost: number; retryFailed?: boolean },
+  options: RunPlanOptions & { boost: number; retryFailed?: boolean; serialized?: boolean },
   runners: Map<string, Runner>,
   runId: string,
   runDir: string,
@@ -180,6 +180,8 @@ async function drive(
   try {
     // Other processes steer the run (guild pause|resume|serialize|abort) through this socket.
     if (store) closeControl = await serveControl(runDir, scheduler);
+    // A run that was told to go one task at a time before it crashed stays that way.
+    if (options.serialized) scheduler.serialize();
     options.onStart?.({ runId, runDir, scheduler, resumed });
     const summary = await scheduler.run();
     if (store) writeAtomic(path.join(runDir, 'summary.json'), JSON.stringify(summary, null, 2));

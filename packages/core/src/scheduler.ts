@@ -432,6 +432,7 @@ export class Scheduler {
         GUILD_ATTEMPT: String(attempt),
       });
     };
+    bus.emit({ type: 'task.starting', id: task.id, at: s.record.startedAt, attempt });
     let running: RunningTask;
     try {
       running = runner.start(task, {

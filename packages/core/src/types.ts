@@ -143,6 +143,13 @@ export type RunEvent =
   | { type: 'task.ready'; id: string; at: number }
   | { type: 'task.waiting'; id: string; at: number; on: Blocker[] }
   | {
+      /** Written before a task's process is launched, so a crash mid-launch still leaves a trace. */
+      type: 'task.starting';
+      id: string;
+      at: number;
+      attempt: number;
+    }
+  | {
       type: 'task.started';
       id: string;
       at: number;

@@ -42,8 +42,12 @@ export async function removeTestdirs(): Promise<void> {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 }
 
-/** The built CLI entry (`apps/cli/dist/bin.js`), found from this file's place in the repo. */
-export const GUILD_BIN = fileURLToPath(new URL('../../../apps/cli/dist/bin.js', import.meta.url));
+/**
+ * The built CLI entry (`apps/cli/dist/bin.js`), found from this file's place in the repo.
+ * `GUILD_TEST_BIN` points the tests at another build instead (e.g. a copy that a concurrent
+ * `pnpm build` cannot change under a running test).
+ */
+export const GUILD_BIN = process.env.GUILD_TEST_BIN || fileURLToPath(new URL('../../../apps/cli/dist/bin.js', import.meta.url));
 
 /** How a `guild` process ended. */
 export interface GuildResult {
@@ -227,4 +231,26 @@ export function peakConcurrency(intervals: readonly Interval[]): number {
     peak = Math.max(peak, now);
   }
   return peak;
+}
+
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Polls `check` every `intervalMs` until it returns a truthy value, and resolves with that
+ * value. Rejects after `timeoutMs` with a message naming `what`, so a test that waits for a
+ * side effect fails with a reason instead of hanging.
+ */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  opts: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${opts.timeoutMs ?? 10_000} ms waiting for ${what}`);
+    await sleep(opts.intervalMs ?? 20);
+  }
 }
