@@ -149,8 +149,9 @@ describe.concurrent('a driver killed mid-run (SIGKILL), then guild run --resume'
     expect(text.stdout).toContain('note: the last line of its event log was cut short (a crash mid-write) and is ignored');
     const view = await statusJson(dir, runId);
     expect(view.tornLog).toBe(true);
-    // The torn task's start is lost; the log still knows the other one is running.
-    expect(taskOf(view, torn)).toMatchObject({ state: 'ready', attempts: 0 });
+    // The torn task's task.started (with its pid) is lost, but task.starting, written before
+    // the launch, survived: the log knows it was running, only not under which pid.
+    expect(taskOf(view, torn)).toMatchObject({ state: 'running', attempts: 1 });
     expect(taskOf(view, other)).toMatchObject({ state: 'running', attempts: 1 });
 
     const oldTorn = readTicker(at(out, torn))[0]!;
