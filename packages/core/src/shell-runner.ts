@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { startTimeOf } from './proc.js';
 import type { RunContext, RunResult, Runner, RunningTask, Task } from './types.js';
+
+const LAUNCH = 'exec >>"$1" 2>&1 </dev/null; printf \'%s\\n\' "$2"; exec /bin/sh -c "$3"';
 
 /**
  * Runs a task's `run` command with `/bin/sh -c` in its own process group (so stopping it stops
@@ -13,21 +15,18 @@ export const shellRunner: Runner = {
   start(task: Task, ctx: RunContext): RunningTask {
     const command = task.run;
     if (command === undefined) throw new Error(`task "${task.id}" has no "run" command`);
-    const fd = openSync(ctx.logFile, 'a');
-    let pid: number | undefined;
-    let child: ReturnType<typeof spawn>;
-    try {
-      writeSync(fd, `--- guild: attempt ${ctx.attempt} at ${new Date().toISOString()}: ${command}\n`);
-      child = spawn('/bin/sh', ['-c', command], {
-        cwd: ctx.workdir,
-        env: ctx.env,
-        detached: true,
-        stdio: ['ignore', fd, fd],
-      });
-      pid = child.pid;
-    } finally {
-      closeSync(fd);
-    }
+    // The child opens its own log (creating files can take a millisecond on slow disks, which
+    // would stall every start on the main thread), writes the attempt's header, and then execs
+    // the command in a fresh /bin/sh -c: the command keeps $0 = sh and no positional parameters.
+    // The log path, header and command travel as arguments, never spliced into shell text.
+    const header = `--- guild: attempt ${ctx.attempt} at ${new Date().toISOString()}: ${command}`;
+    const child = spawn('/bin/sh', ['-c', LAUNCH, 'sh', ctx.logFile, header, command], {
+      cwd: ctx.workdir,
+      env: ctx.env,
+      detached: true,
+      stdio: 'ignore',
+    });
+    const pid = child.pid;
     const done = new Promise<RunResult>((resolve) => {
       child.once('error', (error: NodeJS.ErrnoException) => {
         const reason =
