@@ -1,9 +1,7 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { startTimeOf } from './proc.js';
 import type { RunContext, RunResult, Runner, RunningTask, Task } from './types.js';
-
-const LAUNCH = 'exec >>"$1" 2>&1 </dev/null; printf \'%s\\n\' "$2"; exec /bin/sh -c "$3"';
 
 /**
  * Runs a task's `run` command with `/bin/sh -c` in its own process group (so stopping it stops
@@ -15,18 +13,21 @@ export const shellRunner: Runner = {
   start(task: Task, ctx: RunContext): RunningTask {
     const command = task.run;
     if (command === undefined) throw new Error(`task "${task.id}" has no "run" command`);
-    // The child opens its own log (creating files can take a millisecond on slow disks, which
-    // would stall every start on the main thread), writes the attempt's header, and then execs
-    // the command in a fresh /bin/sh -c: the command keeps $0 = sh and no positional parameters.
-    // The log path, header and command travel as arguments, never spliced into shell text.
-    const header = `--- guild: attempt ${ctx.attempt} at ${new Date().toISOString()}: ${command}`;
-    const child = spawn('/bin/sh', ['-c', LAUNCH, 'sh', ctx.logFile, header, command], {
-      cwd: ctx.workdir,
-      env: ctx.env,
-      detached: true,
-      stdio: 'ignore',
-    });
-    const pid = child.pid;
+    const fd = openSync(ctx.logFile, 'a');
+    let pid: number | undefined;
+    let child: ReturnType<typeof spawn>;
+    try {
+      writeSync(fd, `--- guild: attempt ${ctx.attempt} at ${new Date().toISOString()}: ${command}\n`);
+      child = spawn('/bin/sh', ['-c', command], {
+        cwd: ctx.workdir,
+        env: ctx.env,
+        detached: true,
+        stdio: ['ignore', fd, fd],
+      });
+      pid = child.pid;
+    } finally {
+      closeSync(fd);
+    }
     const done = new Promise<RunResult>((resolve) => {
       child.once('error', (error: NodeJS.ErrnoException) => {
         const reason =
