@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { createPlan } from './plan.js';
+import { isAlive } from './proc.js';
 import { runPlan } from './run.js';
 import type { RunEvent, TaskSpec } from './types.js';
 
@@ -11,15 +12,8 @@ async function tmp(): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), 'guild-run-'));
 }
 
-/** Gone means no /proc entry, or a zombie nobody reaped (pid 1 here may never reap orphans). */
-function gone(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return true;
-  }
-}
+/** Gone: no process, or a zombie nobody reaped (pid 1 here may never reap orphans). */
+const gone = (pid: number): boolean => !isAlive(pid);
 
 async function waitFor(check: () => boolean, ms = 3000): Promise<boolean> {
   const end = Date.now() + ms;
