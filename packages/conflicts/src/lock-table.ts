@@ -83,11 +83,6 @@ export class LockTable implements AccessControl {
     this.#leases = undefined;
   }
 
-  /** The live runs of this project that hold something conflicting with `task` right now. */
-  otherRunsHolding(task: Task): Array<{ runId: string; task: string; key: string }> {
-    return this.#leases?.conflictingRuns(task.access) ?? [];
-  }
-
   /**
    * Grants every access of `task`, or none. In strict mode a task is blocked by every other
    * task holding a conflicting access (one `lock` blocker per holder, oldest grant first) and

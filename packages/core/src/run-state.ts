@@ -68,26 +68,19 @@ export function applyEvent(state: RunState, e: RunEvent): void {
       if (task) task.state = 'waiting';
       break;
     case 'task.starting':
-      if (!task) break;
-      // Launching: on replay this counts as running (its process may exist without a pid on record).
-      task.state = 'running';
-      task.attempts = e.attempt;
-      task.startedAt = e.at;
-      task.endedAt = undefined;
-      task.pid = undefined;
-      task.procStart = undefined;
-      break;
     case 'task.started':
+      // task.starting (logged before the launch) already counts as running on replay: its
+      // process may exist without a pid on record. task.started adds the slot and the pid.
       if (!task) break;
       task.state = 'running';
       task.attempts = e.attempt;
-      task.slot = e.slot;
       task.startedAt = e.at;
       task.endedAt = undefined;
       task.exitCode = undefined;
       task.error = undefined;
-      task.pid = e.pid;
-      task.procStart = e.procStart;
+      task.pid = e.type === 'task.started' ? e.pid : undefined;
+      task.procStart = e.type === 'task.started' ? e.procStart : undefined;
+      if (e.type === 'task.started') task.slot = e.slot;
       break;
     case 'task.finished':
       if (!task) break;
