@@ -20,6 +20,10 @@ export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   cwd: string;
+  /** The real terminal, when there is one: interactive reporters draw on it. */
+  terminal?: { stdout: NodeJS.WriteStream; stdin?: NodeJS.ReadStream };
+  /** Environment, for CI detection (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -34,6 +38,7 @@ const processIo: Io = {
   stdout: writeTo(process.stdout),
   stderr: writeTo(process.stderr),
   cwd: process.cwd(),
+  terminal: { stdout: process.stdout, stdin: process.stdin.isTTY ? process.stdin : undefined },
 };
 
 /**
@@ -62,7 +67,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   const context = async (opts: { config?: string }): Promise<Context> => {
     const loaded = await loadConfig(io.cwd, opts.config);
     const plugins = await resolvePlugins(loaded.config.plugins, loaded.dir, (i) => loaded.describe(['plugins', i]));
-    host = new PluginHost(loaded.config, plugins, { root: loaded.dir });
+    host = new PluginHost(loaded.config, plugins, { root: loaded.dir, projectRoot: loaded.projectRoot });
     await host.setup();
     return { io, host, config: loaded.config, projectRoot: loaded.projectRoot };
   };
@@ -109,11 +114,20 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       .option('--fail-fast', 'start no new task after the first failure')
       .option('--resume <run-id>', 'continue a run that was interrupted (its plan is stored with it)')
       .option('--retry-failed', 'with --resume: run failed tasks (and what they held up) again')
-      .option('--no-wait', 'refuse to start, or stop, rather than wait for another run of this project holding what a task needs'),
+      .option('--no-wait', 'refuse to start, or stop, rather than wait for another run of this project holding what a task needs')
+      .option('--reporter <name>', 'how to show the run: plain (lines), tui (live monitor; the default in a terminal), or one a plugin adds'),
   ).action(
     async (
       file: string | undefined,
-      o: { failFast?: boolean; concurrency?: number; boost?: number; resume?: string; retryFailed?: boolean; wait?: boolean },
+      o: {
+        failFast?: boolean;
+        concurrency?: number;
+        boost?: number;
+        resume?: string;
+        retryFailed?: boolean;
+        wait?: boolean;
+        reporter?: string;
+      },
     ) => {
       if ((file === undefined) === (o.resume === undefined)) {
         throw new GuildError('USAGE', 'guild run takes a plan file, or --resume <run-id> (not both); see guild run --help');
@@ -130,6 +144,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         resume: o.resume,
         retryFailed: o.retryFailed,
         noWait: o.wait === false,
+        reporter: o.reporter,
       });
     },
   );

@@ -14,12 +14,13 @@ import {
   type GuildConfig,
   type Plan,
   type PluginHost,
+  type Reporter,
   type RunEvent,
   type Scheduler,
 } from '@guild/core';
 import { ProjectLeases } from '@guild/conflicts';
 import type { Io } from './cli.js';
-import { lineReporter } from './reporter.js';
+import { chooseReporter } from './reporter.js';
 import { pickRun } from './runs-commands.js';
 
 /** What every command gets: streams, the set-up plugins, the config. */
@@ -38,6 +39,7 @@ export async function loadPlan(ctx: Context, ref: string): Promise<Plan> {
     root: root ?? ctx.io.cwd,
     file: ref,
     defaultEstimate: ctx.config.defaultEstimate,
+    history: ctx.host.estimate,
   });
   await ctx.host.preparePlan(plan);
   return plan;
@@ -189,8 +191,17 @@ function refuseIfHeldElsewhere(ctx: Context, plan: Plan, runId: string): void {
 export async function runCommand(
   ctx: Context,
   file: string | undefined,
-  o: { failFast: boolean; concurrency: number; boost: number; resume?: string; retryFailed?: boolean; noWait?: boolean },
+  o: {
+    failFast: boolean;
+    concurrency: number;
+    boost: number;
+    resume?: string;
+    retryFailed?: boolean;
+    noWait?: boolean;
+    reporter?: string;
+  },
 ): Promise<number> {
+  const reporterFactory = chooseReporter(ctx, o.reporter);
   const plan = o.resume === undefined ? await loadPlan(ctx, file!) : undefined;
   const runId = o.resume === undefined ? newRunId() : pickRun(ctx.projectRoot, o.resume);
   if (o.noWait && plan) refuseIfHeldElsewhere(ctx, plan, runId);
@@ -212,7 +223,8 @@ export async function runCommand(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const reporterRef: { current?: ReturnType<typeof lineReporter> } = {};
+    let reporter: Reporter | undefined;
+    let ranPlan: Plan | undefined;
     const common = {
       concurrency: o.concurrency,
       boost: o.boost,
@@ -224,7 +236,7 @@ export async function runCommand(
       runners: ctx.host.runners,
       projectRoot: ctx.projectRoot,
       listeners: [
-        (e: RunEvent) => reporterRef.current?.listener(e),
+        (e: RunEvent) => reporter?.onEvent(e),
         (e: RunEvent) => {
           // --no-wait: a task held back by another run of this project ends this run instead.
           if (o.noWait && !refused && e.type === 'task.waiting' && e.on.some((b) => b.kind === 'lock' && b.run)) {
@@ -235,14 +247,30 @@ export async function runCommand(
         },
         ...ctx.host.listeners,
       ],
-      onStart: (run: { runDir: string; scheduler: Scheduler; resumed: boolean; runId: string }) => {
+      onStart: (run: { runDir: string; scheduler: Scheduler; resumed: boolean; runId: string; plan: Plan }) => {
         scheduler = run.scheduler;
+        ranPlan = run.plan;
         if (stoppedBy) queueMicrotask(() => run.scheduler.abort('graceful'));
-        reporterRef.current = lineReporter((line) => ctx.io.stdout(`${line}\n`), {
+        if (run.resumed) ctx.io.stdout(`resuming run ${run.runId}\n`);
+        const s = run.scheduler;
+        reporter = reporterFactory.create({
+          runId: run.runId,
+          runDir: run.runDir,
           logDir: path.join(run.runDir, 'logs'),
           cwd: ctx.io.cwd,
+          plan: run.plan,
+          slots: o.concurrency,
+          boost: o.boost,
+          resumed: run.resumed,
+          control: {
+            pause: () => s.pause(),
+            resume: () => s.resume(),
+            serialize: () => s.serialize(),
+            abort: (how = 'graceful') => s.abort(how),
+          },
+          stdout: ctx.io.terminal?.stdout ?? (undefined as unknown as NodeJS.WriteStream),
+          stdin: ctx.io.terminal?.stdin,
         });
-        if (run.resumed) ctx.io.stdout(`resuming run ${run.runId}\n`);
       },
     };
     const result = plan
@@ -251,10 +279,18 @@ export async function runCommand(
           ...common,
           retryFailed: o.retryFailed,
           defaultEstimate: ctx.config.defaultEstimate,
+          history: ctx.host.estimate,
           onLeftover: (task, pid) =>
             ctx.io.stderr(`guild: killing process ${pid}${task === '?' ? '' : ` of task ${task}`}, left running by the crashed driver\n`),
         });
-    ctx.io.stdout(`${reporterRef.current!.summary(result.summary)}\n`);
+    await reporter?.close(result.summary);
+    await ctx.host.runEnded({
+      runId: result.runId,
+      runDir: result.runDir,
+      projectRoot: ctx.projectRoot,
+      plan: ranPlan!,
+      summary: result.summary,
+    });
     if (refused) return 1;
     if (result.summary.outcome === 'aborted') return stoppedBy === 'SIGTERM' ? 143 : 130;
     return result.summary.outcome === 'succeeded' ? 0 : 1;

@@ -1,5 +1,43 @@
 import path from 'node:path';
-import { formatDuration, type Blocker, type RunEvent, type RunSummary } from '@guild/core';
+import { GuildError, formatDuration, type Blocker, type ReporterFactory, type RunEvent, type RunSummary } from '@guild/core';
+import type { Context } from './commands.js';
+
+/** The built-in plain reporter: a line per transition, then the summary line. */
+export const plainReporter = (write: (text: string) => void): ReporterFactory => ({
+  name: 'plain',
+  interactive: false,
+  create(ctx) {
+    const lines = lineReporter((line) => write(`${line}\n`), { logDir: ctx.logDir, cwd: ctx.cwd });
+    return {
+      onEvent: lines.listener,
+      close: (summary) => write(`${lines.summary(summary)}\n`),
+    };
+  },
+});
+
+/**
+ * `--reporter <name>`, else the live monitor when stdout is a terminal and this is not CI (and
+ * a plugin provides one), else the plain reporter.
+ */
+export function chooseReporter(ctx: Context, name: string | undefined): ReporterFactory {
+  const plain = plainReporter(ctx.io.stdout);
+  const all = new Map<string, ReporterFactory>([['plain', plain], ...ctx.host.reporters]);
+  if (name !== undefined) {
+    const chosen = all.get(name);
+    if (!chosen) {
+      throw new GuildError('USAGE', `--reporter ${name}: no such reporter; choose one of ${[...all.keys()].join(', ')}`);
+    }
+    if (chosen.interactive && !ctx.io.terminal?.stdout.isTTY) {
+      throw new GuildError('USAGE', `--reporter ${name} needs a terminal, and stdout is not one; use --reporter plain`);
+    }
+    return chosen;
+  }
+  const env = ctx.io.env ?? process.env;
+  const ci = env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0';
+  const tui = all.get('tui');
+  if (tui && ctx.io.terminal?.stdout.isTTY && !ci && env.TERM !== 'dumb') return tui;
+  return plain;
+}
 
 /** Writes one line per task transition; meant for logs, CI and pipes. */
 export interface LineReporter {

@@ -149,6 +149,7 @@ const planCases: Case[] = [
 const flagCases: Case[] = [
   { name: '-j 0', files: { 'plan.yaml': ok }, args: ['run', 'plan.yaml', '-j', '0'], message: /--concurrency takes a whole number of at least 1, got "0"/, lines: 2 },
   { name: '-j abc', files: { 'plan.yaml': ok }, args: ['plan', 'plan.yaml', '-j', 'abc'], message: /--concurrency takes a whole number of at least 1, got "abc"/, lines: 2 },
+  { name: '--reporter unknown', files: { 'plan.yaml': ok }, args: ['run', 'plan.yaml', '--reporter', 'fancy'], message: /--reporter fancy: no such reporter; choose one of plain/ },
   { name: '--boost 1.5', files: { 'plan.yaml': ok }, args: ['run', 'plan.yaml', '--boost', '1.5'], message: /--boost takes a whole number of at least 1, got "1\.5"/, lines: 2 },
   { name: 'unknown option', files: { 'plan.yaml': ok }, args: ['run', 'plan.yaml', '--bogus'], message: /^guild: unknown option '--bogus'$/, lines: 2 },
   { name: 'missing argument', files: {}, args: ['plan'], message: /^guild: missing required argument 'file'$/, lines: 2 },

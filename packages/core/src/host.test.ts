@@ -7,6 +7,33 @@ import { assertPlugin, definePlugin, type GuildPlugin } from './plugin.js';
 const quiet = () => ({ info() {}, warn() {}, error() {}, debug() {} });
 
 describe('PluginHost', () => {
+  test('estimators: the first with a positive answer wins; run-end hooks run in setup order', async () => {
+    const ended: string[] = [];
+    const plugin = (name: string, answer: (id: string) => number | undefined): GuildPlugin => ({
+      name,
+      apiVersion: 1,
+      setup(api) {
+        expect(api.projectRoot).toBe('/project');
+        api.addEstimator((spec) => answer(spec.id));
+        api.onRunEnd((run) => {
+          ended.push(`${name} ${run.runId}`);
+        });
+      },
+    });
+    const host = new PluginHost(
+      defaultConfig(),
+      [plugin('a', (id) => (id === 'x' ? 5 : id === 'z' ? 0 : undefined)), plugin('b', () => 7)],
+      { root: '/project/sub', projectRoot: '/project', logger: quiet },
+    );
+    await host.setup();
+    expect(host.estimate({ id: 'x' })).toBe(5);
+    expect(host.estimate({ id: 'y' })).toBe(7);
+    expect(host.estimate({ id: 'z' })).toBe(7);
+    await host.runEnded({ runId: 'r1' } as never);
+    expect(ended).toEqual(['a r1', 'b r1']);
+  });
+
+
   test('setup runs pre, normal, post in config order; teardown in reverse', async () => {
     const calls: string[] = [];
     const p = (name: string, enforce?: 'pre' | 'post'): GuildPlugin => ({

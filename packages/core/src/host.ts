@@ -1,9 +1,9 @@
 import type { GuildConfig } from './config.js';
 import { GuildError, isGuildError } from './errors.js';
 import { readPlanFile } from './plan-load.js';
-import type { CommandSpec, GuildPlugin, Logger, TaskSource } from './plugin.js';
+import type { CommandSpec, Estimator, GuildPlugin, Logger, ReporterFactory, RunEndContext, TaskSource } from './plugin.js';
 import { shellRunner } from './shell-runner.js';
-import type { AccessControl, EventListener, Plan, Runner } from './types.js';
+import type { AccessControl, EventListener, Plan, Runner, Seconds, TaskSpec } from './types.js';
 
 /** Seconds a hook may run before the host says it is waiting for it. */
 const SLOW_HOOK_MS = 3000;
@@ -43,13 +43,16 @@ export class PluginHost {
   readonly listeners: EventListener[] = [];
   readonly commands: Array<CommandSpec & { plugin: string }> = [];
   readonly planHooks: Array<{ plugin: string; hook: (plan: Plan) => void | Promise<void> }> = [];
+  readonly estimators: Estimator[] = [];
+  readonly reporters = new Map<string, ReporterFactory>();
+  readonly runEndHooks: Array<{ plugin: string; hook: (run: RunEndContext) => void | Promise<void> }> = [];
   private readonly plugins: GuildPlugin[];
   private setUp: GuildPlugin[] = [];
 
   constructor(
     private readonly config: GuildConfig,
     plugins: readonly GuildPlugin[],
-    private readonly options: { root: string; logger?: (plugin: string) => Logger } = { root: process.cwd() },
+    private readonly options: { root: string; projectRoot?: string; logger?: (plugin: string) => Logger } = { root: process.cwd() },
   ) {
     const rank = (p: GuildPlugin) => (p.enforce === 'pre' ? 0 : p.enforce === 'post' ? 2 : 1);
     // A stable sort keeps config order within each enforce group.
@@ -72,6 +75,7 @@ export class PluginHost {
           config: this.config,
           logger,
           root: this.options.root,
+          projectRoot: this.options.projectRoot ?? this.options.root,
           addSource: (s) => {
             this.sources.unshift(s);
           },
@@ -90,6 +94,15 @@ export class PluginHost {
           onPlan: (hook) => {
             this.planHooks.push({ plugin: name, hook });
           },
+          addEstimator: (e) => {
+            this.estimators.push(e);
+          },
+          addReporter: (r) => {
+            this.reporters.set(r.name, r);
+          },
+          onRunEnd: (hook) => {
+            this.runEndHooks.push({ plugin: name, hook });
+          },
         }),
       );
     }
@@ -100,6 +113,23 @@ export class PluginHost {
     for (const { plugin, hook } of this.planHooks) {
       const p = this.plugins.find((x) => x.name === plugin)!;
       await this.call(p, 'onPlan', () => hook(plan));
+    }
+  }
+
+  /** The first registered estimator's answer for a task without an estimate. */
+  readonly estimate = (spec: TaskSpec): Seconds | undefined => {
+    for (const e of this.estimators) {
+      const s = e(spec);
+      if (s !== undefined && Number.isFinite(s) && s > 0) return s;
+    }
+    return undefined;
+  };
+
+  /** Runs every plugin's run-end hook, in setup order. */
+  async runEnded(run: RunEndContext): Promise<void> {
+    for (const { plugin, hook } of this.runEndHooks) {
+      const p = this.plugins.find((x) => x.name === plugin)!;
+      await this.call(p, 'onRunEnd', () => hook(run));
     }
   }
 

@@ -1,6 +1,7 @@
 import type { GuildConfig } from './config.js';
 import { GuildError } from './errors.js';
-import type { AccessControl, EventListener, Plan, Runner, Task, TaskSpec } from './types.js';
+import type { RunSummary } from './scheduler.js';
+import type { AccessControl, EventListener, Plan, RunEvent, Runner, Seconds, Task, TaskSpec } from './types.js';
 
 /** A prefixed logger handed to each plugin. */
 export interface Logger {
@@ -38,6 +39,66 @@ export interface CommandSpec {
   action(args: string[], options: Record<string, unknown>): number | Promise<number>;
 }
 
+/** Steering a live run, as the keys of an interactive reporter do. */
+export interface RunControls {
+  pause(): void;
+  resume(): void;
+  /** One task at a time from now on (running ones finish). */
+  serialize(): void;
+  /** `graceful` stops running tasks with SIGTERM, `now` with SIGKILL. */
+  abort(how?: 'graceful' | 'now'): void;
+}
+
+/** What a reporter is told when a run starts. */
+export interface ReporterContext {
+  runId: string;
+  /** `.guild/runs/<run-id>/`. */
+  runDir: string;
+  /** Where task logs are: `<logDir>/<task-id>.log`. */
+  logDir: string;
+  /** The user's current folder, for printing relative paths. */
+  cwd: string;
+  plan: Plan;
+  slots: number;
+  /** Total slots including those only priority-0 tasks may use. */
+  boost: number;
+  resumed: boolean;
+  control: RunControls;
+  /** Where to draw. An interactive reporter owns it until `close`. */
+  stdout: NodeJS.WriteStream;
+  /** Keys, for interactive reporters (absent when stdin is not a terminal). */
+  stdin?: NodeJS.ReadStream;
+}
+
+/** Shows a run while it goes: the plain line reporter, the live terminal monitor, ... */
+export interface Reporter {
+  /** Called synchronously for every event; must be cheap (an interactive reporter batches redraws). */
+  onEvent(event: RunEvent): void;
+  /** The run is over: print the summary, give the terminal back. */
+  close(summary: RunSummary): void | Promise<void>;
+}
+
+/** A named way of reporting, chosen with `guild run --reporter <name>`. */
+export interface ReporterFactory {
+  /** `plain`, `tui`, ... */
+  readonly name: string;
+  /** Needs a terminal: the CLI picks it by default only when stdout is a TTY and not in CI. */
+  readonly interactive: boolean;
+  create(ctx: ReporterContext): Reporter;
+}
+
+/** What plugins' run-end hooks get, after the run store is closed and `summary.json` written. */
+export interface RunEndContext {
+  runId: string;
+  runDir: string;
+  projectRoot: string;
+  plan: Plan;
+  summary: RunSummary;
+}
+
+/** Gives a task without an `estimate` one, e.g. from earlier runs' durations; `undefined` for no idea. */
+export type Estimator = (spec: TaskSpec) => Seconds | undefined;
+
 /** What a plugin's `setup` hook may do. Everything it registers lives for the whole command. */
 export interface SetupApi {
   readonly config: Readonly<GuildConfig>;
@@ -45,6 +106,8 @@ export interface SetupApi {
   readonly logger: Logger;
   /** The folder of the config file (or the current folder without one). */
   readonly root: string;
+  /** The project's root: where `.guild/` (runs, history, leases) lives. */
+  readonly projectRoot: string;
   addSource(source: TaskSource): void;
   addRunner(runner: Runner): void;
   /** All registered controls must grant before a task starts; core composes them all-or-nothing. */
@@ -54,6 +117,12 @@ export interface SetupApi {
   addCommand(command: CommandSpec): void;
   /** Called once per plan after validation, before anything runs (e.g. to add accesses). */
   onPlan(hook: (plan: Plan) => void | Promise<void>): void;
+  /** Estimates for tasks that give none; the first estimator with an answer wins. */
+  addEstimator(estimator: Estimator): void;
+  /** Adds a reporter `guild run --reporter <name>` can choose. */
+  addReporter(reporter: ReporterFactory): void;
+  /** Called after every run (also a failed or aborted one), once its files are complete. */
+  onRunEnd(hook: (run: RunEndContext) => void | Promise<void>): void;
 }
 
 /**

@@ -10,7 +10,7 @@ import { newRunId } from './run-id.js';
 import { RunStore, runPaths, writeAtomic, type StoredPlan } from './run-store.js';
 import { Scheduler, checkRunners, type RunSummary, type SchedulerOptions } from './scheduler.js';
 import { shellRunner } from './shell-runner.js';
-import type { AccessControl, EventListener, Plan, Runner, TaskState } from './types.js';
+import type { AccessControl, EventListener, Plan, Runner, TaskSpec, TaskState } from './types.js';
 
 /** Options for {@link runPlan} and {@link resumeRun}. */
 export interface RunPlanOptions
@@ -36,7 +36,7 @@ export interface RunPlanOptions
    * Called once the run folder and scheduler exist, before anything starts: e.g. to set up a
    * reporter that names log files, or to wire Ctrl-C to `scheduler.abort()`.
    */
-  onStart?: (run: { runId: string; runDir: string; scheduler: Scheduler; resumed: boolean }) => void;
+  onStart?: (run: { runId: string; runDir: string; scheduler: Scheduler; resumed: boolean; plan: Plan }) => void;
 }
 
 /** A finished run and where its files are. */
@@ -89,6 +89,8 @@ export interface ResumeOptions extends Omit<RunPlanOptions, 'runId' | 'store' | 
   /** Defaults for slots: the values the run was started with. */
   concurrency: number;
   defaultEstimate?: number;
+  /** Estimates for tasks without one (see `createPlan`'s `history`). */
+  history?: (spec: TaskSpec) => number | undefined;
 }
 
 /**
@@ -99,7 +101,12 @@ export interface ResumeOptions extends Omit<RunPlanOptions, 'runId' | 'store' | 
 export async function resumeRun(runId: string, options: ResumeOptions): Promise<RunOutcome & { plan: Plan }> {
   const { store, stored } = RunStore.open(options.projectRoot, runId);
   try {
-    const plan = createPlan(stored.specs, { root: stored.root, file: stored.source, defaultEstimate: options.defaultEstimate });
+    const plan = createPlan(stored.specs, {
+      root: stored.root,
+      file: stored.source,
+      defaultEstimate: options.defaultEstimate,
+      history: options.history,
+    });
     const runners = runnersWith(options.runners);
     checkRunners(plan, runners);
     await killLeftovers(store, runId, options.onLeftover);
@@ -182,7 +189,7 @@ async function drive(
     if (store) closeControl = await serveControl(runDir, scheduler);
     // A run that was told to go one task at a time before it crashed stays that way.
     if (options.serialized) scheduler.serialize();
-    options.onStart?.({ runId, runDir, scheduler, resumed });
+    options.onStart?.({ runId, runDir, scheduler, resumed, plan });
     const summary = await scheduler.run();
     if (store) writeAtomic(path.join(runDir, 'summary.json'), JSON.stringify(summary, null, 2));
     return { summary, runId, runDir };
