@@ -64,8 +64,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   let exitCode: number = EXIT.ok;
   let host: PluginHost | undefined;
   const program = new Command('guild');
-  const context = async (opts: { config?: string }): Promise<Context> => {
+  const context = async (opts: { config?: string }, overrides: Partial<GuildConfig> = {}): Promise<Context> => {
     const loaded = await loadConfig(io.cwd, opts.config);
+    Object.assign(loaded.config, overrides);
     const plugins = await resolvePlugins(loaded.config.plugins, loaded.dir, (i) => loaded.describe(['plugins', i]));
     host = new PluginHost(loaded.config, plugins, { root: loaded.dir, projectRoot: loaded.projectRoot });
     await host.setup();
@@ -115,6 +116,12 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       .option('--resume <run-id>', 'continue a run that was interrupted (its plan is stored with it)')
       .option('--retry-failed', 'with --resume: run failed tasks (and what they held up) again')
       .option('--no-wait', 'refuse to start, or stop, rather than wait for another run of this project holding what a task needs')
+      .addOption(
+        new Option('--isolation <mode>', 'shared: tasks run in the project; worktree: each writing task in its own git worktree, merged back').choices([
+          'shared',
+          'worktree',
+        ]),
+      )
       .option('--reporter <name>', 'how to show the run: plain (lines), tui (live monitor; the default in a terminal), or one a plugin adds'),
   ).action(
     async (
@@ -127,6 +134,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         retryFailed?: boolean;
         wait?: boolean;
         reporter?: string;
+        isolation?: 'shared' | 'worktree';
       },
     ) => {
       if ((file === undefined) === (o.resume === undefined)) {
@@ -135,7 +143,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       if (o.retryFailed && o.resume === undefined) {
         throw new GuildError('USAGE', '--retry-failed only goes with --resume <run-id>');
       }
-      const ctx = await context(program.opts());
+      const ctx = await context(program.opts(), o.isolation ? { isolation: o.isolation } : {});
       // A resumed run keeps the slots and --fail-fast it was started with, unless flags say otherwise.
       const stored = o.resume === undefined ? undefined : readStoredPlan(runPaths(ctx.projectRoot, pickRun(ctx.projectRoot, o.resume))).options;
       exitCode = await runCommand(ctx, file, {

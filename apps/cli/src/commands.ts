@@ -40,6 +40,7 @@ export async function loadPlan(ctx: Context, ref: string): Promise<Plan> {
     file: ref,
     defaultEstimate: ctx.config.defaultEstimate,
     history: ctx.host.estimate,
+    runnerFor: ctx.host.runnerFor,
   });
   await ctx.host.preparePlan(plan);
   return plan;
@@ -280,6 +281,7 @@ export async function runCommand(
           retryFailed: o.retryFailed,
           defaultEstimate: ctx.config.defaultEstimate,
           history: ctx.host.estimate,
+          runnerFor: ctx.host.runnerFor,
           onLeftover: (task, pid) =>
             ctx.io.stderr(`guild: killing process ${pid}${task === '?' ? '' : ` of task ${task}`}, left running by the crashed driver\n`),
         });

@@ -35,6 +35,11 @@ export const configSchema = z.strictObject({
     .default({ base: 1, factor: 2, cap: 60 }),
   /** Seconds between SIGTERM and SIGKILL when a task times out or a run is aborted. */
   killGrace: z.number().min(0).default(5),
+  /**
+   * Where tasks run: `shared` (in the project, the lock table keeps writers apart) or
+   * `worktree` (each writing task in its own git worktree, merged back; needs @guild/workspace).
+   */
+  isolation: z.enum(['shared', 'worktree']).default('shared'),
 });
 
 /** guild's configuration, as validated (defaults filled in). */

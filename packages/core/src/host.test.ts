@@ -3,10 +3,29 @@ import { defaultConfig, defineConfig } from './config.js';
 import { GuildError } from './errors.js';
 import { PluginHost } from './host.js';
 import { assertPlugin, definePlugin, type GuildPlugin } from './plugin.js';
+import type { Runner } from './types.js';
 
 const quiet = () => ({ info() {}, warn() {}, error() {}, debug() {} });
 
 describe('PluginHost', () => {
+  test('wrapRunners wraps every runner, also those registered later, first wrapper innermost', async () => {
+    const tag = (label: string) => (inner: Runner): Runner => ({ name: inner.name, start: (t, c) => ({ ...inner.start(t, c), pid: undefined, label: `${label}(${(inner.start(t, c) as { label?: string }).label ?? inner.name})` }) as never });
+    const plain: Runner = { name: 'agent-x', start: () => ({ label: 'agent-x' }) as never };
+    const host = new PluginHost(
+      defaultConfig(),
+      [
+        { name: 'iso', apiVersion: 1, setup: (api) => api.wrapRunners(tag('iso')) },
+        { name: 'outer', apiVersion: 1, setup: (api) => api.wrapRunners(tag('outer')) },
+        { name: 'agents', apiVersion: 1, setup: (api) => api.addRunner(plain) },
+      ],
+      { root: '/', logger: quiet },
+    );
+    await host.setup();
+    const started = host.runners.get('agent-x')!.start({} as never, {} as never) as unknown as { label: string };
+    expect(started.label).toBe('outer(iso(agent-x))');
+    expect(host.runners.get('shell')!.name).toBe('shell');
+  });
+
   test('estimators: the first with a positive answer wins; run-end hooks run in setup order', async () => {
     const ended: string[] = [];
     const plugin = (name: string, answer: (id: string) => number | undefined): GuildPlugin => ({

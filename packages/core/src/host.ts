@@ -44,6 +44,8 @@ export class PluginHost {
   readonly commands: Array<CommandSpec & { plugin: string }> = [];
   readonly planHooks: Array<{ plugin: string; hook: (plan: Plan) => void | Promise<void> }> = [];
   readonly estimators: Estimator[] = [];
+  readonly runnerResolvers: Array<(spec: TaskSpec) => string | undefined> = [];
+  private readonly runnerWrappers: Array<(runner: Runner) => Runner> = [];
   readonly reporters = new Map<string, ReporterFactory>();
   readonly runEndHooks: Array<{ plugin: string; hook: (run: RunEndContext) => void | Promise<void> }> = [];
   private readonly plugins: GuildPlugin[];
@@ -103,10 +105,28 @@ export class PluginHost {
           onRunEnd: (hook) => {
             this.runEndHooks.push({ plugin: name, hook });
           },
+          addRunnerResolver: (r) => {
+            this.runnerResolvers.push(r);
+          },
+          wrapRunners: (w) => {
+            this.runnerWrappers.push(w);
+          },
         }),
       );
     }
+    for (const [name, runner] of this.runners) {
+      this.runners.set(name, this.runnerWrappers.reduce((r, wrap) => wrap(r), runner));
+    }
   }
+
+  /** The first resolver's runner for a prompt-only task without an agent. */
+  readonly runnerFor = (spec: TaskSpec): string | undefined => {
+    for (const r of this.runnerResolvers) {
+      const name = r(spec);
+      if (name !== undefined) return name;
+    }
+    return undefined;
+  };
 
   /** Runs every plugin's plan hook, in setup order. */
   async preparePlan(plan: Plan): Promise<void> {

@@ -43,6 +43,12 @@ const common = {
   timeout: duration.optional(),
   retries: z.int({ error: 'retries must be a whole number' }).min(0, { error: 'retries cannot be negative' }).optional(),
   group: text('group').optional(),
+  /** Agents to try, in order, when the task's own agent is missing or rate-limited. */
+  fallbackAgents: stringList('fallbackAgents').optional(),
+  /** Skills the agent should use (passed to agent runners). */
+  skills: stringList('skills').optional(),
+  /** Free loopback ports the task gets (GUILD_PORT, GUILD_PORT_1, ...); never shared with a concurrent task. */
+  ports: z.int({ error: 'ports must be a whole number' }).min(0, { error: 'ports cannot be negative' }).max(64, { error: 'ports: at most 64' }).optional(),
 };
 
 /** One task in a plan file. */
@@ -53,6 +59,10 @@ export const taskSchema = z.strictObject({
   title: z.string({ error: '"title" must be text (a string)' }).optional(),
   run: text('run', 'a shell command (a string)').optional(),
   prompt: text('prompt').optional(),
+  /** Longer text for an agent: what to do and why (with \`title\` and \`acceptance\`, it makes the prompt). */
+  description: text('description').optional(),
+  /** Acceptance criteria an agent's work must meet. */
+  acceptance: stringList('acceptance').optional(),
   dependsOn: stringList('dependsOn').optional(),
   meta: z.record(z.string(), z.unknown(), { error: '"meta" must be a mapping' }).optional(),
   ...common,

@@ -125,3 +125,19 @@ describe('normalisation', () => {
     expect(normalisePath(raw, '/r')).toBe(expected);
   });
 });
+
+describe('runners for prompt-only tasks', () => {
+  test('runnerFor picks the runner of a task with a prompt and no agent; agent and run win over it', () => {
+    const runnerFor = (spec: TaskSpec) => (/api/i.test(spec.prompt ?? '') ? 'backend' : undefined);
+    const plan = createPlan(
+      [
+        { id: 'a', prompt: 'Build the login API' },
+        { id: 'b', prompt: 'Build the login API', agent: 'codex' },
+        { id: 'c', prompt: 'Build the login API', run: 'make api' },
+      ],
+      { root: '/repo', runnerFor },
+    );
+    expect([...plan.tasks.values()].map((t) => t.runner)).toEqual(['backend', 'codex', 'shell']);
+    expect(() => createPlan([{ id: 'd', prompt: 'Tidy up' }], { root: '/repo', runnerFor })).toThrow(/has a prompt but no agent/);
+  });
+});

@@ -14,6 +14,11 @@ export interface CreatePlanOptions {
   defaultEstimate?: Seconds;
   /** Looks up a learned duration for a task without `estimate`. */
   history?: (spec: TaskSpec) => Seconds | undefined;
+  /**
+   * The runner for a task that names no agent and has no `run:` command (a prompt only), e.g.
+   * an agent detected from its text; `undefined` when there is none.
+   */
+  runnerFor?: (spec: TaskSpec) => string | undefined;
 }
 
 const GLOB_CHARS = /[*?[\]{}]/;
@@ -78,7 +83,7 @@ export function createPlan(specs: readonly TaskSpec[], options: CreatePlanOption
   const tasks = new Map<string, Task>();
   const estimates: Seconds[] = [];
   for (const spec of specs) {
-    const task = normaliseTask(spec, root, defaultEstimate, options.history);
+    const task = normaliseTask(spec, root, defaultEstimate, options.history, options.runnerFor);
     tasks.set(task.id, task);
     estimates.push(task.estimate);
   }
@@ -95,9 +100,10 @@ function normaliseTask(
   root: string,
   defaultEstimate: Seconds,
   history: CreatePlanOptions['history'],
+  runnerFor: CreatePlanOptions['runnerFor'],
 ): Task {
   const loc = locationOf(spec);
-  const runner = spec.agent ?? 'shell';
+  const runner = spec.agent ?? (spec.run === undefined && spec.prompt !== undefined ? runnerFor?.(spec) : undefined) ?? 'shell';
   if (spec.run === undefined && spec.prompt === undefined) {
     throw new GuildError('PLAN_INVALID', `task "${spec.id}" has nothing to do; give it a "run:" command`, {
       location: loc,

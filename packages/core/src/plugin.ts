@@ -121,6 +121,13 @@ export interface SetupApi {
   addEstimator(estimator: Estimator): void;
   /** Adds a reporter `guild run --reporter <name>` can choose. */
   addReporter(reporter: ReporterFactory): void;
+  /** Picks the runner for a task that names no agent and has only a prompt (agent detection). */
+  addRunnerResolver(resolve: (spec: TaskSpec) => string | undefined): void;
+  /**
+   * Wraps every runner (also those registered by later plugins), e.g. to run tasks in their own
+   * git worktree. Wrappers apply in setup order: the first registered is innermost.
+   */
+  wrapRunners(wrap: (runner: Runner) => Runner): void;
   /** Called after every run (also a failed or aborted one), once its files are complete. */
   onRunEnd(hook: (run: RunEndContext) => void | Promise<void>): void;
 }

@@ -91,6 +91,8 @@ export interface ResumeOptions extends Omit<RunPlanOptions, 'runId' | 'store' | 
   defaultEstimate?: number;
   /** Estimates for tasks without one (see `createPlan`'s `history`). */
   history?: (spec: TaskSpec) => number | undefined;
+  /** The runner for prompt-only tasks without an agent (see `createPlan`). */
+  runnerFor?: (spec: TaskSpec) => string | undefined;
 }
 
 /**
@@ -106,6 +108,7 @@ export async function resumeRun(runId: string, options: ResumeOptions): Promise<
       file: stored.source,
       defaultEstimate: options.defaultEstimate,
       history: options.history,
+      runnerFor: options.runnerFor,
     });
     const runners = runnersWith(options.runners);
     checkRunners(plan, runners);

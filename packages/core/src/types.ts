@@ -33,6 +33,16 @@ export interface TaskSpec {
   prompt?: string;
   /** Runner (or agent profile) name; `shell` when absent and `run` is set. */
   agent?: string;
+  /** Longer instructions for an agent. */
+  description?: string;
+  /** Acceptance criteria for an agent's work. */
+  acceptance?: string[];
+  /** Agents to try in order when `agent` is missing or rate-limited. */
+  fallbackAgents?: string[];
+  /** Skills the agent should use. */
+  skills?: string[];
+  /** How many free loopback ports the task needs (exported as GUILD_PORT, GUILD_PORT_1, ...). */
+  ports?: number;
   cwd?: string;
   env?: Record<string, string>;
   dependsOn?: string[];
