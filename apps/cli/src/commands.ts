@@ -292,6 +292,9 @@ export async function runCommand(
       projectRoot: ctx.projectRoot,
       plan: ranPlan!,
       summary: result.summary,
+      conflicts: () => conflictsOf(ctx, ranPlan!),
+      slots: o.concurrency,
+      boost: o.boost,
     });
     if (refused) return 1;
     if (result.summary.outcome === 'aborted') return stoppedBy === 'SIGTERM' ? 143 : 130;

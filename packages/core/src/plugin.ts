@@ -1,7 +1,7 @@
 import type { GuildConfig } from './config.js';
 import { GuildError } from './errors.js';
 import type { RunSummary } from './scheduler.js';
-import type { AccessControl, EventListener, Plan, RunEvent, Runner, Seconds, Task, TaskSpec } from './types.js';
+import type { AccessControl, Conflict, EventListener, Plan, RunEvent, Runner, Seconds, Task, TaskSpec } from './types.js';
 
 /** A prefixed logger handed to each plugin. */
 export interface Logger {
@@ -94,6 +94,11 @@ export interface RunEndContext {
   projectRoot: string;
   plan: Plan;
   summary: RunSummary;
+  /** Every pair of tasks that conflict and are not ordered by dependencies (the static report). */
+  conflicts(): Conflict[];
+  /** Slots the run had. */
+  slots: number;
+  boost: number;
 }
 
 /** Gives a task without an `estimate` one, e.g. from earlier runs' durations; `undefined` for no idea. */
