@@ -11,7 +11,7 @@ export { realClock, VirtualClock } from './clock.js';
 export { EventBus } from './events.js';
 export { ResourceLocks, composeAccess, accessFor } from './access.js';
 export { Scheduler, rankTasks, checkRunners, type SchedulerOptions, type RetryPolicy, type TaskRecord, type RunSummary } from './scheduler.js';
-export { shellRunner } from './shell-runner.js';
+export { shellRunner, createShellRunner, type ShellRunnerOptions } from './shell-runner.js';
 export { simulatedRunner } from './sim-runner.js';
 export { simulate, planBounds, seededRandom, type SimulateOptions, type SimulationResult, type PlanBounds } from './simulate.js';
 export { newRunId } from './run-id.js';

@@ -86,10 +86,14 @@ describe('EventLog and readEventLog', () => {
     const events = [runStarted('r', 1, 2), started('a', 2), finished('a', 3), started('b', 4)];
     const log = new EventLog(file);
     for (const e of events.slice(0, 2)) log.append(e);
-    // Each event is in the file as soon as it is appended (a killed driver loses nothing).
+    // Events appended in one turn go out together at its end, or at once on sync().
+    expect(readFileSync(file, 'utf8')).toBe('');
+    await Promise.resolve();
     expect(readFileSync(file, 'utf8').split('\n')).toHaveLength(3);
+    log.append(events[2]!);
     log.sync();
-    for (const e of events.slice(2)) log.append(e);
+    expect(readFileSync(file, 'utf8').split('\n')).toHaveLength(4);
+    log.append(events[3]!);
     log.close();
     expect(readFileSync(file, 'utf8')).toBe(events.map((e) => `${JSON.stringify(e)}\n`).join(''));
     expect(readEventLog(file)).toEqual({ events, torn: false });

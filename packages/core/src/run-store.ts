@@ -127,14 +127,18 @@ export function driverAlive(paths: RunPaths): boolean {
   return d !== undefined && isSameProcess(d.pid, d.startTime);
 }
 
+/** The least time between two background fdatasyncs of an event log. */
+const SYNC_GAP_MS = 10;
+
 /**
- * The append-only event log. Each event is written with one `write` before guild acts on it,
- * so a killed or crashed driver loses nothing: the kernel has it. Flushing to the disk is a
- * group commit: `sync()` starts one fdatasync in the background unless one is already under
- * way, and whatever was written meanwhile goes with the next one, so the main thread never
- * waits for the disk and a busy run pays one fsync per round trip, not one per event. An OS
- * crash or power cut can lose the events of the last round trip; the tasks they concern run
- * again on resume. `close()` syncs for good.
+ * The append-only event log. Events are written before guild acts on them outside itself:
+ * those of one turn of the event loop go out in one `write` at its end, and the scheduler
+ * flushes before it starts any process, so a killed driver never leaves a process unrecorded
+ * (the kernel has the events). Flushing to the disk is a group commit: `sync()` starts one
+ * fdatasync in the background unless one is under way or one started less than 10 ms ago, and
+ * whatever was written meanwhile goes with the next one, so the main thread never waits for the
+ * disk. An OS crash or power cut can lose the events of the last few milliseconds; the tasks
+ * they concern run again on resume. `close()` syncs for good.
  */
 export class EventLog {
   private readonly fd: number;
@@ -166,15 +170,44 @@ export class EventLog {
     }
   }
 
+  /**
+   * Queues an event. Events queued in one turn of the event loop go out in one `write` at the
+   * end of it (a microtask), or earlier when {@link flush} or {@link sync} is called — the
+   * scheduler syncs before it starts a process, so no task starts before its events are written.
+   */
   append(event: RunEvent): void {
-    writeSync(this.fd, `${JSON.stringify(event)}\n`);
+    if (this.queued.length === 0) queueMicrotask(this.flushQueued);
+    this.queued.push(JSON.stringify(event));
+  }
+
+  private queued: string[] = [];
+  private readonly flushQueued = (): void => this.flush();
+
+  /** Writes the queued events now, with one `write`. */
+  flush(): void {
+    if (this.queued.length === 0 || this.closed) return;
+    const text = `${this.queued.join('\n')}\n`;
+    this.queued = [];
+    writeSync(this.fd, text);
     this.dirty = true;
   }
 
   sync(): void {
-    if (!this.dirty || this.syncing || this.closed) return;
+    this.flush();
+    if (!this.dirty || this.syncing || this.waiting || this.closed) return;
+    // At most one fdatasync per SYNC_GAP_MS: a busy run would otherwise keep one going all the time.
+    const wait = this.lastSync + SYNC_GAP_MS - Date.now();
+    if (wait > 0) {
+      this.waiting = setTimeout(() => {
+        this.waiting = undefined;
+        this.sync();
+      }, wait);
+      this.waiting.unref();
+      return;
+    }
     this.dirty = false;
     this.syncing = true;
+    this.lastSync = Date.now();
     fdatasync(this.fd, () => {
       this.syncing = false;
       if (this.closed) return;
@@ -182,7 +215,12 @@ export class EventLog {
     });
   }
 
+  private lastSync = 0;
+  private waiting: NodeJS.Timeout | undefined;
+
   close(): void {
+    this.flush();
+    if (this.waiting) clearTimeout(this.waiting);
     this.closed = true;
     fdatasyncSync(this.fd);
     // An fdatasync may still be under way on the fd: close it only once that is done.

@@ -62,7 +62,7 @@ export interface SchedulerOptions {
    */
   initial?: ReadonlyMap<string, { state: TaskState; attempts: number; because?: string }>;
   retryFailed?: boolean;
-  /** Called once per dispatch before the first task starts: the run store makes its log durable here. */
+  /** Called before each task is launched, after its `task.starting` event: the run store writes its log out here. */
   beforeStart?: () => void;
   /** The project root, for access controls that coordinate with other runs (absent in simulations). */
   projectRoot?: string;
@@ -137,7 +137,7 @@ const DEFAULT_RETRY: RetryPolicy = { base: 1, factor: 2, cap: 60 };
 export class Scheduler {
   private readonly o: Required<Omit<SchedulerOptions, 'retry' | 'env'>> & {
     retry: RetryPolicy;
-    env: Record<string, string | undefined>;
+    env: Record<string, string>;
   };
   private readonly slots = new Map<string, Slot>();
   private readonly ready: Heap<Slot>;
@@ -170,7 +170,8 @@ export class Scheduler {
       random: options.random ?? Math.random,
       boost: Math.max(options.boost, options.concurrency),
       retry: { ...DEFAULT_RETRY, ...stripUndefined(options.retry ?? {}) },
-      env: options.env ?? process.env,
+      // A snapshot: reading process.env is a call into the runtime per variable, too slow per task.
+      env: baseEnv(options.env ?? process.env),
     };
     this.ready = new Heap((a, b) => a.rank < b.rank);
     this.freeSlots = new Heap((a, b) => a < b);
@@ -317,7 +318,6 @@ export class Scheduler {
       return;
     }
     const passed: Slot[] = [];
-    let synced = false;
     while (this.ready.size > 0) {
       const s = this.ready.peek()!;
       // The queue is ordered by priority first: once the top cannot have a slot, nothing after it can.
@@ -326,10 +326,6 @@ export class Scheduler {
       if (s.state !== 'ready' && s.state !== 'waiting') continue;
       const r = this.o.access.tryGrant(s.task);
       if ('grant' in r) {
-        if (!synced) {
-          this.o.beforeStart();
-          synced = true;
-        }
         this.start(s, r.grant);
       } else {
         this.block(s, r.blockers);
@@ -423,9 +419,7 @@ export class Scheduler {
     // Built when a runner asks (simulated runners never do): copying the environment per task is not free.
     let env: Record<string, string> | undefined;
     const buildEnv = (): Record<string, string> => {
-      const out: Record<string, string> = {};
-      for (const [k, v] of Object.entries(this.o.env)) if (v !== undefined) out[k] = v;
-      return Object.assign(out, task.env, {
+      return Object.assign({}, this.o.env, task.env, {
         GUILD_RUN_ID: runId,
         GUILD_TASK_ID: task.id,
         GUILD_WORKDIR: task.cwd,
@@ -433,6 +427,7 @@ export class Scheduler {
       });
     };
     bus.emit({ type: 'task.starting', id: task.id, at: s.record.startedAt, attempt });
+    this.o.beforeStart();
     let running: RunningTask;
     try {
       running = runner.start(task, {
@@ -659,6 +654,13 @@ export class Scheduler {
       tasks,
     };
   }
+}
+
+/** The defined variables of an environment, as a plain object. */
+function baseEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
 }
 
 /**

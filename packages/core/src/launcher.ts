@@ -1,0 +1,419 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, constants as fsc, existsSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { LAUNCHER_SCRIPT } from './launcher-script.js';
+import { isAlive } from './proc.js';
+import type { RunResult } from './types.js';
+
+/** One task for the launcher to start. Every field is data: none is read by a shell but `command`. */
+export interface LaunchRequest {
+  /** Run as `/bin/sh -c <command>`. */
+  command: string;
+  /** Absolute working directory. */
+  cwd: string;
+  /** The whole environment of the task. */
+  env: Record<string, string>;
+  /** Opened for append as the task's stdout and stderr. */
+  logFile: string;
+  /** Written to the log file before the command runs (include the newline). */
+  header: string;
+}
+
+/** What {@link Launcher.launch} did. */
+export type LaunchReply =
+  /**
+   * Running: `pid` leads the task's own session and process group; `procStart` is its start
+   * time when the launcher read it (see proc.ts `startTimeOf`).
+   */
+  | { kind: 'started'; pid: number; procStart?: number; done: Promise<RunResult> }
+  /** Not started, and the caller should start it some other way (`reason` says why). */
+  | { kind: 'fallback'; reason: 'nul' | 'unavailable' }
+  /** Not started, and it may not be tried again: the launcher died while starting it. */
+  | { kind: 'failed'; error: string };
+
+export interface LauncherOptions {
+  /** The perl to run (default `perl` on the PATH). */
+  perl?: string;
+  /** How long to wait for the launcher to come up before giving up, ms (default 5000). */
+  startTimeoutMs?: number;
+  /** The most idle children it keeps ready (default 32); 0: it forks for each task while Node waits. */
+  maxPool?: number;
+}
+
+/** Idle children the launcher starts with, and the most it keeps. */
+const INITIAL_POOL = 4;
+const MAX_POOL = 32;
+
+interface Pending {
+  pid: number;
+  resolve: (r: RunResult) => void;
+}
+
+/** Signal names by number; the first name wins (SIGABRT, not SIGIOT), as in Node's own reports. */
+const SIGNAL_NAMES = new Map<number, string>();
+for (const [name, n] of Object.entries(os.constants.signals)) if (!SIGNAL_NAMES.has(n)) SIGNAL_NAMES.set(n, name);
+
+/** Blocks the thread for `ms` without spinning. */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function errnoCode(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/**
+ * A persistent fork server: a small perl process (see launcher-script.ts for its protocol) that
+ * starts tasks for this Node process, so Node never forks itself. It keeps a few idle children,
+ * each already its own session and process group leader, whose pids Node learns ahead of time:
+ * starting a task is then one write of a frame to a FIFO, and its pid is known at once. With no
+ * idle child, Node waits for the launcher to fork one (one round trip). Exits arrive later on the
+ * launcher's stdout.
+ *
+ * The launcher never keeps Node alive (its handles are referenced only while tasks run) and
+ * exits when Node does (EOF on its stdin). If it dies, the tasks it was running are killed (their
+ * exit could no longer be seen) and reported failed, and {@link alive} turns false for good.
+ */
+export class Launcher {
+  /** The launcher process's pid. */
+  readonly pid: number;
+  private readonly child: ChildProcess;
+  private readonly stdout: Readable;
+  private readonly stdin: Writable;
+  private reqFd: number;
+  private repFd: number;
+  private dead: string | undefined;
+  private seq = 0;
+  private readonly pending = new Map<number, Pending>();
+  private buffered = '';
+  /** Pids of the launcher's idle children, each ready to become a task. */
+  private readonly idle: number[] = [];
+  /** Their start times, when known. */
+  private readonly startOf = new Map<number, number>();
+  /** Pids of the tasks in {@link pending}. */
+  private readonly runningPids = new Set<number>();
+  /** How many idle children the launcher should keep: the most tasks that ran at once, capped. */
+  private want: number;
+  private readonly maxPool: number;
+  private readonly replyBuf = Buffer.allocUnsafe(512);
+
+  /**
+   * Starts a launcher and waits (synchronously, blocking this thread for the perl start-up, some
+   * milliseconds) until it can take requests. Undefined when it cannot be had: no perl, or it
+   * failed to come up.
+   */
+  static start(options: LauncherOptions = {}): Launcher | undefined {
+    let dir: string | undefined;
+    let child: ChildProcess | undefined;
+    const fds: number[] = [];
+    try {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'guild-launcher-'));
+      const maxPool = Math.max(0, Math.min(MAX_POOL, options.maxPool ?? MAX_POOL));
+      child = spawn(options.perl ?? 'perl', ['-e', LAUNCHER_SCRIPT, dir, String(Math.min(INITIAL_POOL, maxPool))], {
+        // Its own session: a Ctrl-C at the terminal is for guild, which stops tasks its own way.
+        detached: true,
+        stdio: ['pipe', 'pipe', 'ignore'],
+        cwd: '/',
+        // Nothing of the user's environment reaches perl (PERL5OPT and the like); tasks get theirs.
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      });
+      child.on('error', () => {});
+      if (child.pid === undefined) throw new Error('perl could not be started');
+      const pid = child.pid;
+      const req = path.join(dir, 'req');
+      const deadline = Date.now() + (options.startTimeoutMs ?? 5000);
+      while (!existsSync(req)) {
+        if (Date.now() > deadline || !isAlive(pid)) throw new Error('the launcher did not start');
+        sleepSync(1);
+      }
+      // Opened so that no open can block, whatever the launcher does meanwhile: a blocking open
+      // of a FIFO waits for the other end, so hold the other end ourselves for a moment.
+      const rep = path.join(dir, 'rep');
+      const open = (file: string, flags: number): number => {
+        const fd = openSync(file, flags);
+        fds.push(fd);
+        return fd;
+      };
+      const close = (fd: number): void => {
+        fds.splice(fds.indexOf(fd), 1);
+        closeSync(fd);
+      };
+      const repOther = open(rep, fsc.O_RDONLY | fsc.O_NONBLOCK);
+      const repHold = open(rep, fsc.O_WRONLY | fsc.O_NONBLOCK);
+      const repFd = open(rep, fsc.O_RDONLY);
+      const reqHold = open(req, fsc.O_RDONLY | fsc.O_NONBLOCK);
+      const reqFd = open(req, fsc.O_WRONLY);
+      close(repOther);
+      close(repHold);
+      close(reqHold);
+      rmSync(dir, { recursive: true, force: true });
+      dir = undefined;
+      return new Launcher(child, reqFd, repFd, maxPool);
+    } catch {
+      for (const fd of fds) {
+        try {
+          closeSync(fd);
+        } catch {
+          // already closed
+        }
+      }
+      if (child?.pid !== undefined) {
+        try {
+          child.kill('SIGKILL');
+        } catch {
+          // gone
+        }
+        child.unref();
+      }
+      if (dir) rmSync(dir, { recursive: true, force: true });
+      return undefined;
+    }
+  }
+
+  private constructor(child: ChildProcess, reqFd: number, repFd: number, maxPool: number) {
+    this.child = child;
+    this.maxPool = maxPool;
+    this.want = Math.min(INITIAL_POOL, maxPool);
+    this.pid = child.pid!;
+    this.reqFd = reqFd;
+    this.repFd = repFd;
+    this.stdin = child.stdin!;
+    this.stdout = child.stdout!;
+    this.stdin.on('error', () => {});
+    this.stdout.on('error', () => {});
+    this.stdout.setEncoding('latin1');
+    this.stdout.on('data', (chunk: string) => this.onData(chunk));
+    // All exit reports are in once its stdout closes: only then are the tasks left over lost.
+    this.stdout.on('close', () => this.die(`exited${this.exitNote()}`));
+    child.unref();
+    unrefStream(this.stdin);
+    unrefStream(this.stdout);
+  }
+
+  /** ` (killed by SIGKILL)`, ` (exit code 0)`, or nothing while not known yet. */
+  private exitNote(): string {
+    const { signalCode, exitCode } = this.child;
+    return signalCode ? ` (killed by ${signalCode})` : exitCode !== null ? ` (exit code ${exitCode})` : '';
+  }
+
+  /** Whether it still takes requests. */
+  get alive(): boolean {
+    return this.dead === undefined;
+  }
+
+  /** Tasks started on an idle child (`pooled`) and by a fork while Node waited (`forked`). */
+  readonly stats = { pooled: 0, forked: 0 };
+
+  /** Tasks started and not yet reported ended. */
+  get running(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Starts a task and returns its pid. When the launcher has an idle child ready (the usual
+   * case once it has been used a little) this is one write to a pipe; otherwise it waits for the
+   * launcher to fork (a round trip, well under a millisecond on an idle machine).
+   */
+  launch(req: LaunchRequest): LaunchReply {
+    if (this.dead !== undefined) return { kind: 'fallback', reason: 'unavailable' };
+    const id = ++this.seq;
+    const zygote = this.idle.pop();
+    this.want = Math.min(this.maxPool, Math.max(this.want, 2 * (this.pending.size + 1)));
+    const fields = [zygote !== undefined ? 'J' : 'S', String(this.want), String(id), String(zygote ?? ''), req.cwd, req.logFile, req.header, req.command];
+    for (const [k, v] of Object.entries(req.env)) fields.push(k, v);
+    // NUL cannot reach exec; the spawn path rejects such a task with Node's own error.
+    for (const f of fields) {
+      if (f.includes('\0')) {
+        if (zygote !== undefined) this.idle.push(zygote);
+        return { kind: 'fallback', reason: 'nul' };
+      }
+    }
+    const payload = Buffer.from(fields.join('\0'), 'utf8');
+    const frame = Buffer.allocUnsafe(4 + payload.length);
+    frame.writeUInt32BE(payload.length, 0);
+    payload.copy(frame, 4);
+    try {
+      let off = 0;
+      while (off < frame.length) off += writeSync(this.reqFd, frame, off);
+    } catch (e) {
+      // EPIPE: nobody reads requests any more. Nothing was started.
+      this.die(`stopped taking requests (${errnoCode(e) ?? String(e)})`);
+      return { kind: 'fallback', reason: 'unavailable' };
+    }
+    let pid: number;
+    let procStart: number | undefined;
+    if (zygote !== undefined) {
+      pid = zygote;
+      procStart = this.startOf.get(pid);
+      this.startOf.delete(pid);
+      this.stats.pooled++;
+    } else {
+      this.stats.forked++;
+      const line = this.readReply();
+      if (line === undefined) {
+        this.die('died while starting a task');
+        return { kind: 'failed', error: `could not start: guild's process launcher (pid ${this.pid}) died while starting it` };
+      }
+      const [rid, what, arg] = line.split(' ');
+      if (Number(rid) !== id) {
+        this.die(`answered out of turn (${line.slice(0, 80)})`);
+        return { kind: 'failed', error: `could not start: guild's process launcher (pid ${this.pid}) answered out of turn` };
+      }
+      if (what === 'E') return { kind: 'failed', error: `could not start: ${Buffer.from(arg ?? '', 'hex').toString()}` };
+      pid = Number(what);
+      if (arg) procStart = Number(arg);
+      // It may be an idle child this side has not heard of yet, or has.
+      const i = this.idle.indexOf(pid);
+      if (i >= 0) this.idle.splice(i, 1);
+      this.startOf.delete(pid);
+    }
+    let resolve!: (r: RunResult) => void;
+    const done = new Promise<RunResult>((r) => (resolve = r));
+    if (this.pending.size === 0) refStream(this.stdout);
+    this.pending.set(id, { pid, resolve });
+    this.runningPids.add(pid);
+    return { kind: 'started', pid, procStart, done };
+  }
+
+  /**
+   * Lets the launcher go: it exits once it reads EOF. Meant for when no task runs: any still
+   * running are then handled as when the launcher dies (killed, reported failed).
+   */
+  close(): void {
+    if (this.dead === undefined) this.dead = 'was closed';
+    this.closeFds();
+    this.stdin.end();
+  }
+
+  /** Kills the launcher process (for tests of what happens when it dies). */
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    try {
+      process.kill(this.pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+
+  /** Reads one reply line from the reply FIFO, blocking; undefined at EOF (the launcher died). */
+  private readReply(): string | undefined {
+    let text = '';
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(this.repFd, this.replyBuf, 0, this.replyBuf.length, null);
+      } catch (e) {
+        const code = errnoCode(e);
+        if (code === 'EAGAIN' || code === 'EINTR') continue;
+        return undefined;
+      }
+      if (n === 0) return undefined;
+      text += this.replyBuf.toString('latin1', 0, n);
+      const nl = text.indexOf('\n');
+      if (nl >= 0) return text.slice(0, nl);
+    }
+  }
+
+  private onData(chunk: string): void {
+    this.buffered += chunk;
+    let nl: number;
+    while ((nl = this.buffered.indexOf('\n')) >= 0) {
+      const line = this.buffered.slice(0, nl);
+      this.buffered = this.buffered.slice(nl + 1);
+      const [kind, a, b, hex] = line.split(' ');
+      if (kind === 'Z') {
+        const pid = Number(a);
+        // Late news of a child already handed a task (through an `S` answer): not idle.
+        if (this.runningPids.has(pid)) continue;
+        this.idle.push(pid);
+        if (b) this.startOf.set(pid, Number(b));
+      } else if (kind === 'D') {
+        const pid = Number(a);
+        const i = this.idle.indexOf(pid);
+        if (i >= 0) this.idle.splice(i, 1);
+        this.startOf.delete(pid);
+      } else if (kind === 'X') {
+        const id = Number(a);
+        const p = this.pending.get(id);
+        if (!p) continue;
+        this.pending.delete(id);
+        this.runningPids.delete(p.pid);
+        if (this.pending.size === 0) unrefStream(this.stdout);
+        p.resolve(resultOf(Number(b), hex));
+      }
+    }
+  }
+
+  /** It can no longer be used: see to the tasks it was running, whose end can no longer be seen. */
+  private die(why: string): void {
+    if (this.dead === undefined) this.dead = why;
+    this.closeFds();
+    try {
+      this.child.kill('SIGKILL');
+    } catch {
+      // gone
+    }
+    const lost = [...this.pending.values()];
+    this.pending.clear();
+    this.runningPids.clear();
+    this.idle.length = 0;
+    this.startOf.clear();
+    unrefStream(this.stdout);
+    for (const p of lost) {
+      try {
+        process.kill(-p.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      p.resolve({
+        outcome: 'failed',
+        error: `guild's process launcher (pid ${this.pid}) ${this.dead}, so the task's process group ${p.pid} was killed`,
+      });
+    }
+  }
+
+  private closeFds(): void {
+    for (const fd of [this.reqFd, this.repFd]) {
+      if (fd < 0) continue;
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed
+      }
+    }
+    this.reqFd = this.repFd = -1;
+  }
+}
+
+/** A RunResult from a raw wait status, and the launcher's message when the child failed before exec. */
+function resultOf(status: number, hex: string | undefined): RunResult {
+  if (hex !== undefined) return { outcome: 'failed', error: `could not start: ${Buffer.from(hex, 'hex').toString()}` };
+  const sig = status & 0x7f;
+  if (sig !== 0) {
+    const signal = SIGNAL_NAMES.get(sig) ?? `SIG${sig}`;
+    return { outcome: 'failed', signal, error: `killed by ${signal}` };
+  }
+  const code = (status >> 8) & 0xff;
+  return code === 0 ? { outcome: 'succeeded', exitCode: 0 } : { outcome: 'failed', exitCode: code };
+}
+
+function refStream(s: Readable | Writable): void {
+  (s as unknown as { ref?: () => void }).ref?.();
+}
+
+function unrefStream(s: Readable | Writable): void {
+  (s as unknown as { unref?: () => void }).unref?.();
+}
+
+let shared: Launcher | null | undefined;
+
+/**
+ * The process-wide launcher, started at first use; undefined when none can be had (no perl, or
+ * it failed to start, or it died: then it is not tried again in this process).
+ */
+export function sharedLauncher(): Launcher | undefined {
+  if (shared === undefined) shared = Launcher.start() ?? null;
+  if (shared && !shared.alive) shared = null;
+  return shared ?? undefined;
+}
