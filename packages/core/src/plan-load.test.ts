@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { LineCounter, parseDocument } from 'yaml';
 import { GuildError } from './errors.js';
 import { parsePlanText, readPlanFile, suggest } from './plan-load.js';
 
@@ -157,5 +158,75 @@ describe('readPlanFile', () => {
     const parsed = await readPlanFile('p.yaml', dir);
     expect(parsed.root).toBe(dir);
     expect(parsed.specs[0]!.id).toBe('a');
+  });
+});
+
+describe('the fast YAML path', () => {
+  /** Each task's line and column as the yaml library's document places them. */
+  const documentPositions = (text: string) => {
+    const lc = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lc });
+    const tasks = doc.get('tasks', true) as { items: Array<{ range?: [number, number, number] }> };
+    return tasks.items.map((n) => {
+      const { line, col } = lc.linePos(n.range![0]);
+      return { line, column: col };
+    });
+  };
+  const layouts: Record<string, string> = {
+    'indented entries, comments and blank lines': [
+      '# a plan',
+      'version: 1',
+      'defaults:',
+      '  retries: 1',
+      'tasks:',
+      '  # first',
+      '  - id: a',
+      '    run: echo a',
+      '',
+      '  -   id: b   # odd spacing',
+      '      run: echo b',
+      '',
+    ].join('\n'),
+    'entries at column 1, and a block scalar holding dash lines': [
+      'tasks:',
+      '- id: a',
+      '  run: |',
+      '    - not a task',
+      '    printf "%s\\n" "- nor this"',
+      '- id: b',
+      '  dependsOn:',
+      '  - a',
+      '  run: echo b',
+      'version: 1',
+    ].join('\n'),
+    'a mapping on the line after the dash, anchors and aliases': [
+      'version: 1',
+      'tasks:',
+      '  -',
+      '    id: a',
+      '    run: &cmd echo hi',
+      '  - id: b',
+      '    run: *cmd',
+    ].join('\n'),
+  };
+  for (const [name, text] of Object.entries(layouts)) {
+    test(`task lines match the full parser's: ${name}`, () => {
+      const specs = parsePlanText(text, 'plan.yaml');
+      expect(specs.map((s) => ({ line: s.origin!.line, column: s.origin!.column }))).toEqual(documentPositions(text));
+      expect(specs.map((s) => s.id)).toEqual(['a', 'b']);
+    });
+  }
+
+  test('a flow-style task list still parses (through the full parser), with lines', () => {
+    const specs = parsePlanText('version: 1\ntasks: [{ id: a, run: echo a },\n  { id: b, run: echo b }]\n', 'plan.yaml');
+    expect(specs.map((s) => [s.id, s.origin?.line])).toEqual([
+      ['a', 2],
+      ['b', 3],
+    ]);
+  });
+
+  test('YAML 1.2 core scalars, as the full parser reads them: yes/no and dates stay text', () => {
+    const specs = parsePlanText('tasks:\n  - id: a\n    title: 2024-01-01\n    run: echo yes\n    env: { FLAG: yes, N: 010 }\n', 'plan.yaml');
+    expect(specs[0]).toMatchObject({ title: '2024-01-01', run: 'echo yes', env: { FLAG: 'yes', N: '10' } });
   });
 });
