@@ -12,7 +12,7 @@ import {
 // Bundled at build time, so `--version` always matches the published package.
 import { version } from '../package.json';
 import { loadConfig, resolvePlugins } from './config.js';
-import { conflictsCommand, planCommand, runCommand, type Context } from './commands.js';
+import { conflictsCommand, planCommand, runCommand, type Context, type TaskRef } from './commands.js';
 import { controlCommand, logsCommand, pickRun, runsCommand, statusCommand } from './runs-commands.js';
 
 /** Streams and folder the CLI works with; tests pass their own. */
@@ -73,7 +73,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     return { io, host, config: loaded.config, projectRoot: loaded.projectRoot };
   };
   const slotsOptions = (cmd: Command) =>
-    cmd
+    sourceOptions(cmd)
       .addOption(new Option('-j, --concurrency <n>', 'slots for tasks of any priority (default 5)').argParser(positiveInt('--concurrency')))
       .addOption(new Option('--boost <n>', 'total slots, the extra ones for priority-0 tasks only (default 8)').argParser(positiveInt('--boost')));
   const slots = (config: GuildConfig, o: { concurrency?: number; boost?: number }) => {
@@ -99,12 +99,13 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     program
       .command('plan')
       .description('validate a plan and show its stages, critical path and conflicts; --simulate predicts the run')
-      .argument('<file>', 'plan file (YAML or JSON)')
+      .argument('[file]', 'plan file (YAML or JSON)')
       .option('--simulate', 'run the real scheduler on a virtual clock using each task\'s estimate')
       .option('--json', 'print one JSON object (includes the simulation)'),
-  ).action(async (file: string, o: { simulate?: boolean; json?: boolean; concurrency?: number; boost?: number }) => {
+  ).action(async (file: string | undefined, o: SourceFlags & { simulate?: boolean; json?: boolean; concurrency?: number; boost?: number }) => {
+    const what = taskRef('plan', file, o);
     const ctx = await context(program.opts());
-    exitCode = await planCommand(ctx, file, { ...o, ...slots(ctx.config, o) });
+    exitCode = await planCommand(ctx, what, { ...o, ...slots(ctx.config, o) });
   });
 
   slotsOptions(
@@ -112,6 +113,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       .command('run')
       .description('run a plan: dependencies first, conflicting tasks never at the same time')
       .argument('[file]', 'plan file (YAML or JSON)')
+      .option('--update-source', 'write outcomes back to the source (tick markdown boxes, close beads issues)')
       .option('--fail-fast', 'start no new task after the first failure')
       .option('--resume <run-id>', 'continue a run that was interrupted (its plan is stored with it)')
       .option('--retry-failed', 'with --resume: run failed tasks (and what they held up) again')
@@ -135,18 +137,19 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         wait?: boolean;
         reporter?: string;
         isolation?: 'shared' | 'worktree';
-      },
+      } & SourceFlags,
     ) => {
-      if ((file === undefined) === (o.resume === undefined)) {
-        throw new GuildError('USAGE', 'guild run takes a plan file, or --resume <run-id> (not both); see guild run --help');
+      if ((file === undefined && o.from === undefined) === (o.resume === undefined)) {
+        throw new GuildError('USAGE', 'guild run takes a plan file, --from <source>, or --resume <run-id> (one of them); see guild run --help');
       }
+      const what = o.resume === undefined ? taskRef('run', file, o) : undefined;
       if (o.retryFailed && o.resume === undefined) {
         throw new GuildError('USAGE', '--retry-failed only goes with --resume <run-id>');
       }
       const ctx = await context(program.opts(), o.isolation ? { isolation: o.isolation } : {});
       // A resumed run keeps the slots and --fail-fast it was started with, unless flags say otherwise.
       const stored = o.resume === undefined ? undefined : readStoredPlan(runPaths(ctx.projectRoot, pickRun(ctx.projectRoot, o.resume))).options;
-      exitCode = await runCommand(ctx, file, {
+      exitCode = await runCommand(ctx, what, {
         failFast: o.failFast ?? stored?.failFast ?? false,
         ...slots(ctx.config, { concurrency: o.concurrency ?? stored?.concurrency, boost: o.boost ?? stored?.boost }),
         resume: o.resume,
@@ -204,15 +207,17 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       });
   }
 
-  program
-    .command('conflicts')
-    .description('list every pair of tasks that must not run at the same time and is not ordered by dependencies')
-    .argument('<file>', 'plan file (YAML or JSON)')
-    .option('--json', 'print JSON')
-    .action(async (file: string, o: { json?: boolean }) => {
-      const ctx = await context(program.opts());
-      exitCode = await conflictsCommand(ctx, file, o);
-    });
+  sourceOptions(
+    program
+      .command('conflicts')
+      .description('list every pair of tasks that must not run at the same time and is not ordered by dependencies')
+      .argument('[file]', 'plan file (YAML or JSON)')
+      .option('--json', 'print JSON'),
+  ).action(async (file: string | undefined, o: SourceFlags & { json?: boolean }) => {
+    const what = taskRef('conflicts', file, o);
+    const ctx = await context(program.opts());
+    exitCode = await conflictsCommand(ctx, what, o);
+  });
 
   try {
     await addPluginCommands(program, argv, async (configFile) => {
@@ -267,6 +272,30 @@ async function addPluginCommands(
       setExit(await spec.action(command.args, command.opts()));
     });
   }
+}
+
+/** `--from` and the source flags, on plan, run and conflicts. */
+interface SourceFlags {
+  from?: string;
+  allOpen?: boolean;
+  updateSource?: boolean;
+}
+
+function sourceOptions(cmd: Command): Command {
+  return cmd
+    .option('--from <source>', 'take the tasks from a source: beads, a markdown task list (tasks.md), or one a plugin adds')
+    .option('--all-open', 'with --from beads: every open issue, not only those ready now');
+}
+
+/** The plan file or `--from` source a command works on; exactly one of them. */
+function taskRef(command: string, file: string | undefined, o: SourceFlags): TaskRef {
+  if (file !== undefined && o.from !== undefined) {
+    throw new GuildError('USAGE', `guild ${command} takes a plan file or --from <source>, not both`);
+  }
+  if (file === undefined && o.from === undefined) {
+    throw new GuildError('USAGE', `guild ${command} needs a plan file or --from <source>; see guild ${command} --help`);
+  }
+  return { ref: (file ?? o.from)!, from: o.from !== undefined, allOpen: o.allOpen, updateSource: o.updateSource };
 }
 
 function handleError(e: unknown, io: Io): number {

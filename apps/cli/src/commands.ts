@@ -31,10 +31,27 @@ export interface Context {
   projectRoot: string;
 }
 
+/** Where a command's tasks come from: a plan file, or `--from <source>` with the source flags. */
+export interface TaskRef {
+  ref: string;
+  /** Given with --from: must name a source (or a file one accepts). */
+  from: boolean;
+  allOpen?: boolean;
+  updateSource?: boolean;
+}
+
 /** Loads a plan through the source that accepts it, validates it, and runs plugins' plan hooks. */
-export async function loadPlan(ctx: Context, ref: string): Promise<Plan> {
-  const source = ctx.host.sourceFor(ref) ?? planFileSource;
-  const { specs, root } = await source.load(ref, { root: ctx.io.cwd });
+export async function loadPlan(ctx: Context, what: TaskRef | string): Promise<Plan> {
+  const t = typeof what === 'string' ? { ref: what, from: false } : what;
+  const ref = t.ref;
+  const found = ctx.host.sourceFor(ref);
+  if (!found && t.from && !/\.(ya?ml|json)$/i.test(ref)) {
+    const names = ctx.host.sources.map((s) => s.name);
+    const hint = ref === 'beads' ? 'add "@guild/beads" to plugins' : /\.(md|markdown)$/i.test(ref) ? 'add "@guild/markdown" to plugins' : `sources: ${names.join(', ')}`;
+    throw new GuildError('USAGE', `--from ${ref}: no task source takes it (${hint})`);
+  }
+  const source = found ?? planFileSource;
+  const { specs, root } = await source.load(ref, { root: ctx.io.cwd, allOpen: t.allOpen, updateSource: t.updateSource });
   const plan = createPlan(specs, {
     root: root ?? ctx.io.cwd,
     file: ref,
@@ -56,10 +73,11 @@ const secs = (n: number) => Math.round(n * 1000) / 1000;
 /** `guild plan`: validation, stages, critical path, conflicts, and (with --simulate or --json) the simulation. */
 export async function planCommand(
   ctx: Context,
-  file: string,
+  what: TaskRef,
   o: { simulate?: boolean; json?: boolean; concurrency: number; boost: number },
 ): Promise<number> {
-  const plan = await loadPlan(ctx, file);
+  const plan = await loadPlan(ctx, what);
+  const file = what.ref;
   const bounds = planBounds(plan, o.concurrency, o.boost);
   const conflicts = conflictsOf(ctx, plan);
   const stages = plan.graph.stages();
@@ -153,8 +171,9 @@ function abbreviate(ids: string[], max: number): string[] {
 }
 
 /** `guild conflicts`: the static conflict report. */
-export async function conflictsCommand(ctx: Context, file: string, o: { json?: boolean }): Promise<number> {
-  const plan = await loadPlan(ctx, file);
+export async function conflictsCommand(ctx: Context, what: TaskRef, o: { json?: boolean }): Promise<number> {
+  const plan = await loadPlan(ctx, what);
+  const file = what.ref;
   const conflicts = conflictsOf(ctx, plan);
   if (o.json) {
     ctx.io.stdout(`${JSON.stringify({ file, tasks: plan.tasks.size, conflicts }, null, 2)}\n`);
@@ -191,7 +210,7 @@ function refuseIfHeldElsewhere(ctx: Context, plan: Plan, runId: string): void {
  */
 export async function runCommand(
   ctx: Context,
-  file: string | undefined,
+  what: TaskRef | undefined,
   o: {
     failFast: boolean;
     concurrency: number;
@@ -203,7 +222,7 @@ export async function runCommand(
   },
 ): Promise<number> {
   const reporterFactory = chooseReporter(ctx, o.reporter);
-  const plan = o.resume === undefined ? await loadPlan(ctx, file!) : undefined;
+  const plan = o.resume === undefined ? await loadPlan(ctx, what!) : undefined;
   const runId = o.resume === undefined ? newRunId() : pickRun(ctx.projectRoot, o.resume);
   if (o.noWait && plan) refuseIfHeldElsewhere(ctx, plan, runId);
   let refused = false;

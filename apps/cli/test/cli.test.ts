@@ -16,9 +16,9 @@ describe.concurrent('guild', () => {
     const r = await runGuild(['--help'], { cwd: await testdir() });
     expect(r.code).toBe(0);
     for (const usage of [
-      'plan [options] <file>',
+      'plan [options] [file]',
       'run [options] [file]',
-      'conflicts [options] <file>',
+      'conflicts [options] [file]',
       'status [options] [run-id]',
       'runs [options]',
       'logs [options] <run-id> <task-id>',

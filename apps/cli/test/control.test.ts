@@ -76,7 +76,8 @@ describe.concurrent('guild pause | resume | serialize | abort from another proce
       'plan.yaml': planText([
         // Holds one of the two slots until the test releases it, after the resume.
         { id: 'anchor', run: holdCmd('anchor', rec, release), priority: 0 },
-        ...short.map((id) => ({ id, run: recordCmd(id, 0.5, rec) })),
+        // Long enough that the pause lands (a CLI start-up away) before they have all run, even on a busy machine.
+        ...short.map((id) => ({ id, run: recordCmd(id, 1.5, rec) })),
       ]),
     });
     const driver = startTagged(['run', 'plan.yaml', '-j', '2', '--boost', '2'], dir);
@@ -183,6 +184,8 @@ describe.concurrent('guild pause | resume | serialize | abort from another proce
         { id: 'queued1', run: recordCmd('queued1', 0.1, rec) },
         { id: 'queued2', run: recordCmd('queued2', 0.1, rec) },
       ]),
+      // A long grace period, so that ending well before it shows the tasks died of the SIGTERM.
+      'guild.config.json': '{ "killGrace": 30 }',
     });
     const driver = startTagged(['run', 'plan.yaml', '-j', '2', '--boost', '2'], dir);
     const runId = runIdFrom(await driver.waitForLine(/^guild run /));
@@ -198,7 +201,7 @@ describe.concurrent('guild pause | resume | serialize | abort from another proce
 
     const r = await driver.result;
     expect(r.code, show(r)).toBe(130);
-    expect(Date.now() - sentAt, 'the tasks die on SIGTERM; no need to wait for the grace period').toBeLessThan(4000);
+    expect(Date.now() - sentAt, 'the tasks die on SIGTERM; no need to wait for the grace period').toBeLessThan(15_000);
     await waitGone(pids, 1000);
     for (const id of ['later', 'queued1', 'queued2']) expect(r.stdout).toMatch(new RegExp(`\\] ${id} skipped: the run was aborted$`, 'm'));
     expect(r.stdout).toMatch(/^summary: 0 succeeded, 2 cancelled, 3 skipped · /m);

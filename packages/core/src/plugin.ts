@@ -11,6 +11,16 @@ export interface Logger {
   debug(message: string): void;
 }
 
+/** What a source is told when it loads: where, and the source flags of the command line. */
+export interface SourceContext {
+  /** The folder `ref` is relative to (the current folder). */
+  root: string;
+  /** `--all-open`: every open task, not only those ready now (sources with a notion of readiness). */
+  allOpen?: boolean;
+  /** `--update-source`: write outcomes back to the source (tick boxes, close issues). */
+  updateSource?: boolean;
+}
+
 /** Produces tasks: a plan file, beads, a markdown task list, ... */
 export interface TaskSource {
   /** `plan`, `beads`, `markdown`, ... — what `--from <name>` selects. */
@@ -21,7 +31,7 @@ export interface TaskSource {
    * Loads tasks. `ctx.root` is the folder `ref` is relative to (the current folder). Returns the
    * specs and the folder their paths are relative to (default: `ctx.root`).
    */
-  load(ref: string, ctx: { root: string }): Promise<{ specs: TaskSpec[]; root?: string }>;
+  load(ref: string, ctx: SourceContext): Promise<{ specs: TaskSpec[]; root?: string }>;
   /** Optional: told when tasks start and end (beads claims and closes, markdown ticks boxes). */
   sink?: {
     started?(task: Task): Promise<'ok' | 'lost'>;
