@@ -18,6 +18,7 @@ import {
   type PluginEntry,
 } from '@guild/core';
 import conflictsPlugin from '@guild/conflicts';
+import metricsPlugin from '@guild/metrics';
 
 /** Where guild looks for its config, in each folder from the current one up to the project root. */
 export const SEARCH_PLACES = [
@@ -271,16 +272,29 @@ export async function loadConfig(cwd: string, explicit?: string): Promise<Loaded
   };
 }
 
-const BUILT_IN: Record<string, (options: never) => GuildPlugin> = {
-  'guild:conflicts': conflictsPlugin as (options: never) => GuildPlugin,
-  '@guild/conflicts': conflictsPlugin as (options: never) => GuildPlugin,
-};
+type Factory = (options: never) => GuildPlugin;
+
+/**
+ * The first-party plugins the CLI bundles, by package name (and `guild:<name>`). Each is always
+ * present; listing one in config sets its options (it then runs in the listed place).
+ */
+const BUNDLED: Array<[string, Factory]> = [
+  ['@guild/conflicts', conflictsPlugin as Factory],
+  ['@guild/metrics', metricsPlugin as Factory],
+];
+
+const BUILT_IN: Record<string, Factory> = Object.fromEntries(
+  BUNDLED.flatMap(([pkg, factory]) => [
+    [pkg, factory],
+    [`guild:${pkg.slice('@guild/'.length)}`, factory],
+  ]),
+);
 
 /**
  * Turns config plugin entries into plugin objects: names are imported from the config file's
  * folder (falling back to the ones bundled with the CLI), a default export is unwrapped, a
- * factory is called with the entry's options, and the result's shape is checked. The
- * conflicts plugin is always present; listing it in config only sets its options.
+ * factory is called with the entry's options, and the result's shape is checked. The bundled
+ * first-party plugins are always present; listing one in config only sets its options.
  * `where(i)` names entry `i` in messages (e.g. `guild.config.json:3:5: plugins[0]`).
  * Throws a {@link GuildError} naming the entry, the plugin and the accepted forms.
  */
@@ -309,8 +323,10 @@ export async function resolvePlugins(
     assertPlugin(plugin, `${where(i)} (${name})`);
     plugins.push(plugin);
   }
-  if (!plugins.some((p) => p.name === 'guild:conflicts')) plugins.unshift(conflictsPlugin({}));
-  return plugins;
+  const defaults = BUNDLED.map(([pkg, factory]) => factory(undefined as never)).filter(
+    (d) => !plugins.some((p) => p.name === d.name),
+  );
+  return [...defaults, ...plugins];
 }
 
 const isPathLike = (name: string) => name.startsWith('.') || path.isAbsolute(name);
