@@ -18,7 +18,9 @@ import {
   type PluginEntry,
 } from '@guild/core';
 import conflictsPlugin from '@guild/conflicts';
+import agentsPlugin from '@guild/agents';
 import metricsPlugin from '@guild/metrics';
+import workspacePlugin from '@guild/workspace';
 
 /** Where guild looks for its config, in each folder from the current one up to the project root. */
 export const SEARCH_PLACES = [
@@ -281,6 +283,8 @@ type Factory = (options: never) => GuildPlugin;
 const BUNDLED: Array<[string, Factory]> = [
   ['@guild/conflicts', conflictsPlugin as Factory],
   ['@guild/metrics', metricsPlugin as Factory],
+  ['@guild/agents', agentsPlugin as Factory],
+  ['@guild/workspace', workspacePlugin as Factory],
 ];
 
 const BUILT_IN: Record<string, Factory> = Object.fromEntries(
@@ -323,7 +327,7 @@ export async function resolvePlugins(
     assertPlugin(plugin, `${where(i)} (${name})`);
     plugins.push(plugin);
   }
-  const defaults = BUNDLED.map(([pkg, factory]) => factory(undefined as never)).filter(
+  const defaults = BUNDLED.map(([, factory]) => factory(undefined as never)).filter(
     (d) => !plugins.some((p) => p.name === d.name),
   );
   return [...defaults, ...plugins];

@@ -254,3 +254,6 @@ export async function waitFor<T>(
     await sleep(opts.intervalMs ?? 20);
   }
 }
+
+export { GIT_TEST_ENV, isolateGit, git, gitRepo, readTree } from './git.js';
+export * from './fake-agents/index.js';
