@@ -16,6 +16,7 @@ import {
   type PluginHost,
   type Reporter,
   type RunEvent,
+  type TaskSource,
   type Scheduler,
 } from '@guild/core';
 import { ProjectLeases } from '@guild/conflicts';
@@ -47,7 +48,7 @@ export async function loadPlan(ctx: Context, what: TaskRef | string): Promise<Pl
   const found = ctx.host.sourceFor(ref);
   if (!found && t.from && !/\.(ya?ml|json)$/i.test(ref)) {
     const names = ctx.host.sources.map((s) => s.name);
-    const hint = ref === 'beads' ? 'add "@guild/beads" to plugins' : /\.(md|markdown)$/i.test(ref) ? 'add "@guild/markdown" to plugins' : `sources: ${names.join(', ')}`;
+    const hint = `sources: ${names.join(', ')}`;
     throw new GuildError('USAGE', `--from ${ref}: no task source takes it (${hint})`);
   }
   const source = found ?? planFileSource;
@@ -60,7 +61,30 @@ export async function loadPlan(ctx: Context, what: TaskRef | string): Promise<Pl
     runnerFor: ctx.host.runnerFor,
   });
   await ctx.host.preparePlan(plan);
+  sourceOf.set(plan, source);
   return plan;
+}
+
+/** The source each loaded plan came from, so a run can tell it how its tasks ended. */
+const sourceOf = new WeakMap<Plan, TaskSource>();
+
+/**
+ * Tells a plan's source (its `sink.finished`) about every task that has ended for good: it
+ * succeeded, or failed with no retry left, or was cancelled. `settled()` waits for all calls.
+ */
+function sinkListener(source: () => TaskSource | undefined, plan: () => Plan | undefined) {
+  const calls: Array<Promise<void>> = [];
+  return {
+    listener: (e: RunEvent) => {
+      if (e.type !== 'task.finished') return;
+      const finished = source()?.sink?.finished;
+      const task = plan()?.tasks.get(e.id);
+      if (!finished || !task) return;
+      const final = e.outcome === 'succeeded' || e.outcome === 'cancelled' || e.attempt > task.retries;
+      if (final) calls.push(finished(task, e.outcome).catch(() => undefined));
+    },
+    settled: () => Promise.all(calls),
+  };
 }
 
 function conflictsOf(ctx: Context, plan: Plan): Conflict[] {
@@ -206,7 +230,8 @@ function refuseIfHeldElsewhere(ctx: Context, plan: Plan, runId: string): void {
 
 /**
  * `guild run`: runs the plan with the plain line reporter. Exit 0, 1 (a task failed or was
- * skipped), 130 after Ctrl-C, 143 after SIGTERM.
+ * skipped), 130 after Ctrl-C, 143 after SIGTERM, 129 after SIGHUP (the terminal went away: the
+ * run is aborted as with SIGTERM, so no task is left running without a driver).
  */
 export async function runCommand(
   ctx: Context,
@@ -242,9 +267,14 @@ export async function runCommand(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
   try {
     let reporter: Reporter | undefined;
     let ranPlan: Plan | undefined;
+    const sink = sinkListener(
+      () => (plan ? sourceOf.get(plan) : ranPlan?.file !== undefined ? ctx.host.sourceFor(ranPlan.file) : undefined),
+      () => ranPlan,
+    );
     const common = {
       concurrency: o.concurrency,
       boost: o.boost,
@@ -257,6 +287,7 @@ export async function runCommand(
       projectRoot: ctx.projectRoot,
       listeners: [
         (e: RunEvent) => reporter?.onEvent(e),
+        sink.listener,
         (e: RunEvent) => {
           // --no-wait: a task held back by another run of this project ends this run instead.
           if (o.noWait && !refused && e.type === 'task.waiting' && e.on.some((b) => b.kind === 'lock' && b.run)) {
@@ -304,6 +335,7 @@ export async function runCommand(
           onLeftover: (task, pid) =>
             ctx.io.stderr(`guild: killing process ${pid}${task === '?' ? '' : ` of task ${task}`}, left running by the crashed driver\n`),
         });
+    await sink.settled();
     await reporter?.close(result.summary);
     await ctx.host.runEnded({
       runId: result.runId,
@@ -316,10 +348,11 @@ export async function runCommand(
       boost: o.boost,
     });
     if (refused) return 1;
-    if (result.summary.outcome === 'aborted') return stoppedBy === 'SIGTERM' ? 143 : 130;
+    if (result.summary.outcome === 'aborted') return stoppedBy === 'SIGTERM' ? 143 : stoppedBy === 'SIGHUP' ? 129 : 130;
     return result.summary.outcome === 'succeeded' ? 0 : 1;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
   }
 }

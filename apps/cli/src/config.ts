@@ -19,7 +19,10 @@ import {
 } from '@guild/core';
 import conflictsPlugin from '@guild/conflicts';
 import agentsPlugin from '@guild/agents';
+import beadsPlugin from '@guild/beads';
+import markdownPlugin from '@guild/markdown';
 import metricsPlugin from '@guild/metrics';
+import tuiPlugin from '@guild/tui';
 import workspacePlugin from '@guild/workspace';
 
 /** Where guild looks for its config, in each folder from the current one up to the project root. */
@@ -285,6 +288,9 @@ const BUNDLED: Array<[string, Factory]> = [
   ['@guild/metrics', metricsPlugin as Factory],
   ['@guild/agents', agentsPlugin as Factory],
   ['@guild/workspace', workspacePlugin as Factory],
+  ['@guild/markdown', markdownPlugin as Factory],
+  ['@guild/beads', beadsPlugin as Factory],
+  ['@guild/tui', tuiPlugin as Factory],
 ];
 
 const BUILT_IN: Record<string, Factory> = Object.fromEntries(

@@ -81,7 +81,7 @@ export function lineReporter(write: (line: string) => void, opts: { logDir: stri
         write(`${stamp(e.at)} ${e.id} will retry (attempt ${e.attempt}) in ${formatDuration(e.delay)}`);
         break;
       case 'task.skipped':
-        write(`${stamp(e.at)} ${e.id} skipped: ${e.because}`);
+        write(`${stamp(e.at)} ${e.id} ${e.dropped ? 'dropped' : 'skipped'}: ${e.because}`);
         break;
       case 'task.waiting':
         write(`${stamp(e.at)} ${e.id} waiting: ${e.on.map(describeBlocker).join('; ')}`);
@@ -101,6 +101,7 @@ export function lineReporter(write: (line: string) => void, opts: { logDir: stri
       if (s.counts['timed-out']) parts.push(`${s.counts['timed-out']} timed out`);
       if (s.counts.cancelled) parts.push(`${s.counts.cancelled} cancelled`);
       if (s.counts.skipped) parts.push(`${s.counts.skipped} skipped`);
+      if (s.counts.dropped) parts.push(`${s.counts.dropped} dropped`);
       return (
         `summary: ${parts.join(', ')} · wall ${formatDuration(s.wall)} · task time ${formatDuration(s.work)}` +
         ` · speedup ${s.speedup.toFixed(2)}x`

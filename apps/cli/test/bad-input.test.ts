@@ -151,7 +151,7 @@ const flagCases: Case[] = [
   { name: '-j abc', files: { 'plan.yaml': ok }, args: ['plan', 'plan.yaml', '-j', 'abc'], message: /--concurrency takes a whole number of at least 1, got "abc"/, lines: 2 },
   { name: 'plan with neither a file nor --from', files: {}, args: ['plan'], message: /guild plan needs a plan file or --from <source>/ },
   { name: 'conflicts with a file and --from', files: { 'plan.yaml': ok }, args: ['conflicts', 'plan.yaml', '--from', 'beads'], message: /guild conflicts takes a plan file or --from <source>, not both/ },
-  { name: '--from a source no plugin provides', files: {}, args: ['run', '--from', 'beads'], message: /--from beads: no task source takes it \(add "@guild\/beads" to plugins\)/ },
+  { name: '--from a source no plugin provides', files: {}, args: ['run', '--from', 'jira'], message: /--from jira: no task source takes it \(sources: beads, markdown, plan\)/ },
   { name: '--reporter unknown', files: { 'plan.yaml': ok }, args: ['run', 'plan.yaml', '--reporter', 'fancy'], message: /--reporter fancy: no such reporter; choose one of plain/ },
   { name: '--boost 1.5', files: { 'plan.yaml': ok }, args: ['run', 'plan.yaml', '--boost', '1.5'], message: /--boost takes a whole number of at least 1, got "1\.5"/, lines: 2 },
   { name: 'unknown option', files: { 'plan.yaml': ok }, args: ['run', 'plan.yaml', '--bogus'], message: /^guild: unknown option '--bogus'$/, lines: 2 },

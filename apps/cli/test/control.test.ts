@@ -271,6 +271,23 @@ describe.concurrent('Ctrl-C', () => {
     await waitGone([pid], 1000);
   });
 
+  it('SIGHUP (the terminal went away): the run is aborted as with SIGTERM, nothing left running, exit 129', async () => {
+    const dir = await testdir();
+    const out = at(dir, 'out');
+    await mkdir(out);
+    await writeFiles(dir, {
+      'plan.yaml': planText([{ id: 'looping', run: `echo $$ > '${out}/looping.pid'; while :; do sleep 0.1; done` }]),
+    });
+    const driver = startTagged(['run', 'plan.yaml'], dir);
+    await waitFor('looping to start', () => existsSync(at(out, 'looping.pid')));
+    const pid = Number(readFileSync(at(out, 'looping.pid'), 'utf8'));
+    driver.child.kill('SIGHUP');
+    const r = await driver.result;
+    expect(r.code, show(r)).toBe(129);
+    expect(r.stdout).toMatch(/\] looping cancelled in /);
+    await waitGone([pid], 2000);
+  });
+
   it('twice quickly: a task that traps SIGTERM and keeps running is killed at once', async () => {
     const dir = await testdir();
     const out = at(dir, 'out');

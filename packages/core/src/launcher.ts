@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, constants as fsc, existsSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsc, existsSync, mkdtempSync, openSync, readSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -54,6 +54,22 @@ interface Pending {
 /** Signal names by number; the first name wins (SIGABRT, not SIGIOT), as in Node's own reports. */
 const SIGNAL_NAMES = new Map<number, string>();
 for (const [name, n] of Object.entries(os.constants.signals)) if (!SIGNAL_NAMES.has(n)) SIGNAL_NAMES.set(n, name);
+
+/** Removes the launcher's start-up folder and its FIFOs, entry by entry. */
+function removeLauncherDir(dir: string): void {
+  for (const name of ['req', 'rep', 'req.new', 'rep.new']) {
+    try {
+      unlinkSync(path.join(dir, name));
+    } catch {
+      // not there
+    }
+  }
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty or gone: leave it to the temp folder's cleaning
+  }
+}
 
 /** Blocks the thread for `ms` without spinning. */
 function sleepSync(ms: number): void {
@@ -148,7 +164,9 @@ export class Launcher {
       close(repOther);
       close(repHold);
       close(reqHold);
-      rmSync(dir, { recursive: true, force: true });
+      // Not rmSync(dir, { recursive: true }): on Node 20 its last stat (of a FIFO) can poison
+      // fs.realpathSync's cache, and a later import() through a symlink then fails.
+      removeLauncherDir(dir);
       dir = undefined;
       return new Launcher(child, reqFd, repFd, maxPool);
     } catch {
@@ -167,7 +185,7 @@ export class Launcher {
         }
         child.unref();
       }
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      if (dir) removeLauncherDir(dir);
       return undefined;
     }
   }

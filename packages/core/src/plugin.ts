@@ -32,9 +32,14 @@ export interface TaskSource {
    * specs and the folder their paths are relative to (default: `ctx.root`).
    */
   load(ref: string, ctx: SourceContext): Promise<{ specs: TaskSpec[]; root?: string }>;
-  /** Optional: told when tasks start and end (beads claims and closes, markdown ticks boxes). */
+  /** Optional: hears how tasks ended (markdown ticks boxes, beads closes issues). */
   sink?: {
+    /**
+     * Not called by guild: for a source that must claim work before it runs, called from its
+     * own runner wrapper (`api.wrapRunners`), which ends a task it lost as `dropped`.
+     */
     started?(task: Task): Promise<'ok' | 'lost'>;
+    /** Called by `guild run` once a task has ended for good (its last attempt); awaited before the run ends. */
     finished?(task: Task, outcome: string): Promise<void>;
   };
 }

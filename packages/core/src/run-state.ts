@@ -14,6 +14,8 @@ export interface TaskStatus {
   pid?: number;
   procStart?: number;
   because?: string;
+  /** Skipped because it, or a dependency, was dropped: not a failure. */
+  dropped?: boolean;
   error?: string;
 }
 
@@ -98,6 +100,7 @@ export function applyEvent(state: RunState, e: RunEvent): void {
       if (!task) break;
       task.state = 'skipped';
       task.because = e.because;
+      if (e.dropped) task.dropped = true;
       break;
     case 'task.progress':
       break;

@@ -256,3 +256,40 @@ describe('access composition', () => {
     });
   });
 });
+
+describe('dropped tasks', () => {
+  test('a dropped task and its dependents are skipped as dropped; the rest runs; the run succeeds', async () => {
+    const plan = planOf([
+      { id: 'mine', estimate: 1 },
+      { id: 'theirs', estimate: 1 },
+      { id: 'after-theirs', dependsOn: ['theirs'], estimate: 1 },
+      { id: 'after-both', dependsOn: ['after-theirs', 'mine'], estimate: 1 },
+      { id: 'after-mine', dependsOn: ['mine'], estimate: 1 },
+    ]);
+    const { events, summary } = await simulate(plan, {
+      concurrency: 2,
+      recordEvents: true,
+      outcomes: (task) =>
+        task.id === 'theirs' ? { outcome: 'dropped', error: 'theirs is claimed by someone else' } : { outcome: 'succeeded', exitCode: 0 },
+    });
+    const skipped = events.filter((e) => e.type === 'task.skipped');
+    expect(skipped).toEqual([
+      expect.objectContaining({ id: 'theirs', because: 'theirs is claimed by someone else', dropped: true }),
+      expect.objectContaining({ id: 'after-theirs', dropped: true, because: expect.stringContaining('theirs was dropped') }),
+      expect.objectContaining({ id: 'after-both', dropped: true, because: expect.stringContaining('after-theirs was skipped') }),
+    ]);
+    expect(events.some((e) => e.type === 'task.finished' && e.id === 'theirs')).toBe(false);
+    expect(summary.counts).toMatchObject({ succeeded: 2, dropped: 3, skipped: 0, failed: 0 });
+    expect(summary.outcome).toBe('succeeded');
+  });
+
+  test('a failed task among dropped ones still fails the run', async () => {
+    const plan = planOf([{ id: 'theirs' }, { id: 'broken' }]);
+    const { summary } = await simulate(plan, {
+      concurrency: 2,
+      outcomes: (task) => (task.id === 'theirs' ? { outcome: 'dropped' } : { outcome: 'failed', exitCode: 1 }),
+    });
+    expect(summary.counts).toMatchObject({ dropped: 1, failed: 1 });
+    expect(summary.outcome).toBe('failed');
+  });
+});

@@ -83,6 +83,8 @@ export interface TaskRecord {
   exitCode?: number;
   slot?: number;
   because?: string;
+  /** Skipped because it, or a dependency, was dropped (see RunResult): not a failure. */
+  dropped?: boolean;
   error?: string;
   /** The last line of output a runner reported through `ctx.log`. */
   lastLine?: string;
@@ -100,7 +102,8 @@ export interface RunSummary {
   work: Seconds;
   /** work / wall. */
   speedup: number;
-  counts: Record<'succeeded' | 'failed' | 'timed-out' | 'cancelled' | 'skipped', number>;
+  /** `dropped`: tasks not this run's to do, and what depended on them (not counted as skipped). */
+  counts: Record<'succeeded' | 'failed' | 'timed-out' | 'cancelled' | 'skipped' | 'dropped', number>;
   tasks: TaskRecord[];
 }
 
@@ -501,11 +504,21 @@ export class Scheduler {
     s.record.busy += now - (s.record.startedAt ?? now);
     s.record.exitCode = result.exitCode;
     s.record.error = result.error;
+    if (result.outcome === 'dropped' && !s.timedOut) {
+      const because = result.error ?? 'dropped: not this run\'s to do';
+      this.wake(s.task.id);
+      this.skip(s, because, true);
+      this.skipDependents(s.task.id, `${s.task.id} was dropped (${because})`, true);
+      this.dispatch();
+      return;
+    }
     const outcome: FinishOutcome = s.timedOut
       ? 'timed-out'
       : this.stopping === 'abort' && result.outcome !== 'succeeded'
         ? 'cancelled'
-        : result.outcome;
+        : result.outcome === 'succeeded'
+          ? 'succeeded'
+          : 'failed';
     bus.emit({
       type: 'task.finished',
       id: s.task.id,
@@ -543,7 +556,8 @@ export class Scheduler {
         s.cancelTimers.length = 0;
         this.retryWaiting--;
         if (this.stopping) {
-          this.settle(s, 'failed');
+          // Its failed attempt is logged; say why there is no next one.
+          this.skip(s, `the run stopped before attempt ${s.record.attempts + 1}`);
           this.checkDone();
           return;
         }
@@ -571,12 +585,12 @@ export class Scheduler {
   }
 
   /** Skips everything that depends on `id`, naming the direct cause and the original one. */
-  private skipDependents(id: string, reason: string): void {
+  private skipDependents(id: string, reason: string, dropped = false): void {
     const stack: Array<[Slot, string]> = this.slots.get(id)!.next.map((n) => [n, `dependency ${reason}`]);
     while (stack.length > 0) {
       const [next, because] = stack.pop()!;
       if (next.state !== 'pending') continue;
-      this.skip(next, because);
+      this.skip(next, because, dropped);
       for (const n of next.next) stack.push([n, `dependency ${next.task.id} was skipped (${reason})`]);
     }
   }
@@ -588,7 +602,7 @@ export class Scheduler {
     }
   }
 
-  private skip(s: Slot, because: string): void {
+  private skip(s: Slot, because: string, dropped = false): void {
     if (s.reserved) {
       s.reserved = false;
       this.o.access.unreserve?.(s.task.id);
@@ -596,8 +610,9 @@ export class Scheduler {
     }
     s.state = s.record.state = 'skipped';
     s.record.because = because;
+    if (dropped) s.record.dropped = true;
     this.finished++;
-    this.o.bus.emit({ type: 'task.skipped', id: s.task.id, at: this.o.clock.now(), because });
+    this.o.bus.emit({ type: 'task.skipped', id: s.task.id, at: this.o.clock.now(), because, ...(dropped ? { dropped } : {}) });
   }
 
   private checkDone(): void {
@@ -625,11 +640,11 @@ export class Scheduler {
   }
 
   private summary(now: number): RunSummary {
-    const counts = { succeeded: 0, failed: 0, 'timed-out': 0, cancelled: 0, skipped: 0 };
+    const counts = { succeeded: 0, failed: 0, 'timed-out': 0, cancelled: 0, skipped: 0, dropped: 0 };
     let busy = 0;
     const tasks: TaskRecord[] = [];
     for (const s of this.slots.values()) {
-      const st = s.record.state as keyof typeof counts;
+      const st = (s.record.dropped ? 'dropped' : s.record.state) as keyof typeof counts;
       if (st in counts) counts[st]++;
       busy += s.record.busy;
       tasks.push({ ...s.record });
@@ -639,7 +654,7 @@ export class Scheduler {
     const outcome =
       this.stopping === 'abort'
         ? 'aborted'
-        : counts.succeeded === this.slots.size
+        : counts.succeeded + counts.dropped === this.slots.size
           ? 'succeeded'
           : 'failed';
     return {

@@ -182,7 +182,14 @@ export type RunEvent =
       error?: string;
     }
   | { type: 'task.retrying'; id: string; at: number; attempt: number; delay: Seconds }
-  | { type: 'task.skipped'; id: string; at: number; because: string }
+  | {
+      type: 'task.skipped';
+      id: string;
+      at: number;
+      because: string;
+      /** Set when the task (or the dependency it waited for) was dropped: not a failure. */
+      dropped?: boolean;
+    }
   | { type: 'run.control'; at: number; action: 'pause' | 'resume' | 'serialize' | 'abort' }
   | { type: 'run.finished'; at: number; outcome: 'succeeded' | 'failed' | 'aborted' };
 
@@ -270,9 +277,13 @@ export interface RunContext {
   signal: AbortSignal;
 }
 
-/** How a runner says a task ended. */
+/**
+ * How a runner says a task ended. `dropped`: the task is not this run's to do (another worker
+ * claimed its issue, say) and was not run; it and what depends on it are skipped with `error` as
+ * the reason, and the run does not count them as failures.
+ */
 export interface RunResult {
-  outcome: 'succeeded' | 'failed';
+  outcome: 'succeeded' | 'failed' | 'dropped';
   exitCode?: number;
   signal?: string;
   error?: string;

@@ -257,3 +257,5 @@ export async function waitFor<T>(
 
 export { GIT_TEST_ENV, isolateGit, git, gitRepo, readTree } from './git.js';
 export * from './fake-agents/index.js';
+export { TmuxSession, type TmuxOptions, type CaptureOptions } from './tmux.js';
+export * from './fake-bd/index.js';
