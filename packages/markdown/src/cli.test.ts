@@ -160,4 +160,25 @@ describe('guild with the markdown plugin', () => {
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(existsSync(path.join(dir, '.guild/runs'))).toBe(false);
   });
+
+  it('--from with --update-source ticks the boxes of the tasks that succeeded, and changes nothing else', async () => {
+    const list = '# Tasks: Tick\r\n\r\n- [ ] T001 First  \r\n- [ ] T002 Second\r\n- [ ] T003 Third (depends on T002)\r\n- [ ] T004 Fourth';
+    const dir = await testdir({
+      'guild.config.json': config({ run: 'test "$GUILD_TASK_ID" != T002' }),
+      'tasks.md': list,
+    });
+    const r = await runGuild(['run', '--from', 'tasks.md', '--update-source', '--reporter', 'plain'], { cwd: dir, timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(1);
+    // T001 succeeded; T002 failed, so T003 and T004 (which waits for everything before it) were skipped.
+    expect(r.stdout).toMatch(/T004 skipped: dependency T003 was skipped \(T002 failed\)/);
+    expect(await readFile(path.join(dir, 'tasks.md'), 'utf8')).toBe(list.replace('[ ] T001', '[x] T001'));
+  });
+
+  it('without --update-source the list is left as it was', async () => {
+    const list = md('# Tasks: Keep', '', '- [ ] T001 Only');
+    const dir = await testdir({ 'guild.config.json': config({ run: 'true' }), 'tasks.md': list });
+    const r = await runGuild(['run', '--from', 'tasks.md'], { cwd: dir, timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await readFile(path.join(dir, 'tasks.md'), 'utf8')).toBe(list);
+  });
 });
