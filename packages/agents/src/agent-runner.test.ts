@@ -152,6 +152,9 @@ describe('agent runner with fake CLIs', () => {
       runTask(s.runner('claude-code'), t, contextFor(t, dir, fakeAgentEnv({ mode })).ctx);
     const [ra, rb, rc] = await Promise.all([start(tasks[0]!, 'rate-limit'), start(tasks[1]!, 'success'), start(tasks[2]!, 'success')]);
     expect(ra).toMatchObject({ outcome: 'failed', exitCode: 1, error: 'claude-code is rate-limited: API Error: Rate limit reached' });
+    // Worth another attempt once the limit may have lifted, whatever the task's retries.
+    expect(ra.retryAfter).toBe(60);
+    expect(rb.retryAfter).toBeUndefined();
     expect([rb.outcome, rc.outcome]).toEqual(['succeeded', 'succeeded']);
     expect(s.rules.limit('claude-code')).toBe(1);
     for (const t of tasks) s.rules.release({ taskId: t.id });
@@ -173,6 +176,7 @@ describe('agent runner with fake CLIs', () => {
     const r = await run('codex', { prompt: 'x', fallbackAgents: ['gemini'] }, { mode: 'rate-limit' });
     expect(r.result.outcome).toBe('failed');
     expect(r.result.error).toMatch(/^codex is rate-limited: You've hit your usage limit.*; gemini is rate-limited: \[API Error: You have exhausted/);
+    expect(r.result.retryAfter).toBe(60);
   });
 
   it('a fallback is skipped while the agent rules refuse it', async () => {

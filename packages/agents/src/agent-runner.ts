@@ -17,6 +17,8 @@ export interface AgentRunnerDeps {
   };
   /** The current plan's root, which declared paths are relative to (default: the task's folder). */
   planRoot?: () => string | undefined;
+  /** Seconds after which a task every agent refused for rate limits is tried again (default 60). */
+  retryAfter?: number;
 }
 
 /**
@@ -64,6 +66,7 @@ export function createAgentRunner(name: string, deps: AgentRunnerDeps): Runner {
       const run = async (): Promise<RunResult> => {
         const notes: string[] = [];
         let last: RunResult | undefined;
+        let limited = false;
         for (const [i, profile] of candidates.entries()) {
           if (stopped) break;
           if (i > 0) {
@@ -81,9 +84,11 @@ export function createAgentRunner(name: string, deps: AgentRunnerDeps): Runner {
           if (judged.rateLimited) deps.rules?.rateLimited(profile.name);
           if (!judged.fallBack || stopped) return judged.result;
           last = judged.result;
+          limited ||= judged.rateLimited;
           notes.push(judged.result.error!);
         }
-        return { ...last, outcome: 'failed', error: notes.join('; ') };
+        // Rate-limited to the end: worth another attempt once the limit has had time to lift.
+        return { ...last, outcome: 'failed', error: notes.join('; '), ...(limited && !stopped ? { retryAfter: deps.retryAfter ?? 60 } : {}) };
       };
 
       // run() launches the first agent before its first await, so `pid` is known on return.

@@ -53,7 +53,14 @@ export default definePlugin((options: AgentsOptions = {}): GuildPlugin => {
         planRoot = plan.root;
       });
       for (const name of registry.runnerNames()) {
-        api.addRunner(createAgentRunner(name, { resolve: (n) => registry.resolve(n), rules, planRoot: () => planRoot }));
+        api.addRunner(
+          createAgentRunner(name, {
+            resolve: (n) => registry.resolve(n),
+            rules,
+            planRoot: () => planRoot,
+            retryAfter: cooldown === undefined ? undefined : parseDuration(cooldown),
+          }),
+        );
       }
       api.addAccessControl(rules);
       const detect = createDetector({

@@ -293,3 +293,25 @@ describe('dropped tasks', () => {
     expect(summary.outcome).toBe('failed');
   });
 });
+
+describe('retryAfter: a failure worth another attempt whatever the retries', () => {
+  test('the task is tried again after at least that long, without using up its retries, at most 5 extra times', async () => {
+    const plan = planOf([
+      { id: 'limited', estimate: 1 },
+      { id: 'always-limited', estimate: 1, retries: 1 },
+    ]);
+    const { events, summary } = await simulate(plan, {
+      concurrency: 2,
+      recordEvents: true,
+      outcomes: (task, attempt) =>
+        task.id === 'limited' && attempt >= 3
+          ? { outcome: 'succeeded', exitCode: 0 }
+          : { outcome: 'failed', error: 'rate-limited', retryAfter: 30 },
+    });
+    const retries = (id: string) => events.filter((e) => e.type === 'task.retrying' && e.id === id);
+    expect(retries('limited').map((e) => (e as { delay: number }).delay)).toEqual([30, 30]);
+    expect(summary.tasks.find((t) => t.id === 'limited')).toMatchObject({ state: 'succeeded', attempts: 3 });
+    // 5 extra attempts from retryAfter, then its one own retry: 7 attempts, then it fails.
+    expect(summary.tasks.find((t) => t.id === 'always-limited')).toMatchObject({ state: 'failed', attempts: 7 });
+  });
+});

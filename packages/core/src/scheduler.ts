@@ -116,6 +116,8 @@ interface Slot {
   state: TaskState;
   remainingDeps: number;
   passCount: number;
+  /** Attempts granted by a runner's `retryAfter` (beyond the task's `retries`). */
+  extraRetries: number;
   reserved: boolean;
   blockedKey: string;
   /** Generation of the current wait; a wake-up for an older wait is ignored. */
@@ -189,6 +191,7 @@ export class Scheduler {
         state: 'pending',
         remainingDeps: task.dependsOn.length,
         passCount: 0,
+        extraRetries: 0,
         reserved: false,
         blockedKey: '',
         waitGen: 0,
@@ -530,18 +533,21 @@ export class Scheduler {
       ...(s.timedOut ? { error: `timed out after ${s.task.timeout}s` } : result.error ? { error: result.error } : {}),
     });
     this.wake(s.task.id);
-    if ((outcome === 'failed' || outcome === 'timed-out') && s.record.attempts <= s.task.retries && !this.stopping) {
-      this.retryLater(s);
+    const failed = outcome === 'failed' || outcome === 'timed-out';
+    const extra = failed && result.retryAfter !== undefined && s.extraRetries < MAX_EXTRA_RETRIES;
+    if (failed && !this.stopping && (extra || s.record.attempts - s.extraRetries <= s.task.retries)) {
+      if (extra) s.extraRetries++;
+      this.retryLater(s, extra ? result.retryAfter : undefined);
     } else {
       this.settle(s, outcome);
     }
     this.dispatch();
   }
 
-  private retryLater(s: Slot): void {
+  private retryLater(s: Slot, atLeast = 0): void {
     const { base, factor, cap } = this.o.retry;
     const ceiling = Math.min(cap, base * factor ** (s.record.attempts - 1));
-    const delay = this.o.random() * ceiling;
+    const delay = Math.max(atLeast, this.o.random() * ceiling);
     s.state = s.record.state = 'retrying';
     this.retryWaiting++;
     this.o.bus.emit({
@@ -670,6 +676,9 @@ export class Scheduler {
     };
   }
 }
+
+/** The most attempts a task gets from runners' `retryAfter`, beyond its own `retries`. */
+const MAX_EXTRA_RETRIES = 5;
 
 /** The defined variables of an environment, as a plain object. */
 function baseEnv(env: Record<string, string | undefined>): Record<string, string> {

@@ -284,6 +284,11 @@ export interface RunContext {
  */
 export interface RunResult {
   outcome: 'succeeded' | 'failed' | 'dropped';
+  /**
+   * A failure worth another attempt after this many seconds whatever the task's `retries`
+   * (an agent's rate limit, say). Such attempts are capped (5 a task) and do not use up `retries`.
+   */
+  retryAfter?: Seconds;
   exitCode?: number;
   signal?: string;
   error?: string;
