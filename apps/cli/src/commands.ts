@@ -52,7 +52,7 @@ export async function loadPlan(ctx: Context, what: TaskRef | string): Promise<Pl
     throw new GuildError('USAGE', `--from ${ref}: no task source takes it (${hint})`);
   }
   const source = found ?? planFileSource;
-  const { specs, root } = await source.load(ref, { root: ctx.io.cwd, allOpen: t.allOpen, updateSource: t.updateSource });
+  const { specs, root, warnings = [] } = await source.load(ref, { root: ctx.io.cwd, allOpen: t.allOpen, updateSource: t.updateSource });
   const plan = createPlan(specs, {
     root: root ?? ctx.io.cwd,
     file: ref,
@@ -62,8 +62,12 @@ export async function loadPlan(ctx: Context, what: TaskRef | string): Promise<Pl
   });
   await ctx.host.preparePlan(plan);
   sourceOf.set(plan, source);
+  warningsOf.set(plan, warnings);
   return plan;
 }
+
+/** What each loaded plan's source warned about. */
+const warningsOf = new WeakMap<Plan, string[]>();
 
 /** The source each loaded plan came from, so a run can tell it how its tasks ended. */
 const sourceOf = new WeakMap<Plan, TaskSource>();
@@ -131,6 +135,7 @@ export async function planCommand(
       speedup: sim!.makespan > 0 ? secs(bounds.work / sim!.makespan) : 0,
       busiestResource: bounds.busiestResource ?? null,
       estimates,
+      warnings: warningsOf.get(plan) ?? [],
       stages,
       conflicts,
       schedule: sim!.summary.tasks.map((t) => ({
@@ -162,6 +167,12 @@ export async function planCommand(
     estimates.default && `${estimates.default} default (${formatDuration(ctx.config.defaultEstimate)}; add "estimate:")`,
   ].filter(Boolean);
   out.push(`estimates: ${fromWhere.join(', ')}`);
+  const warnings = warningsOf.get(plan) ?? [];
+  if (warnings.length > 0) {
+    out.push('', `warnings (${warnings.length}):`);
+    for (const w of warnings.slice(0, 20)) out.push(`  ${w}`);
+    if (warnings.length > 20) out.push(`  ... ${warnings.length - 20} more (guild plan --json)`);
+  }
   out.push('');
   if (conflicts.length === 0) {
     out.push('conflicts: none');
@@ -248,6 +259,7 @@ export async function runCommand(
 ): Promise<number> {
   const reporterFactory = chooseReporter(ctx, o.reporter);
   const plan = o.resume === undefined ? await loadPlan(ctx, what!) : undefined;
+  for (const w of plan ? (warningsOf.get(plan) ?? []) : []) ctx.io.stderr(`guild: warning: ${w}\n`);
   const runId = o.resume === undefined ? newRunId() : pickRun(ctx.projectRoot, o.resume);
   if (o.noWait && plan) refuseIfHeldElsewhere(ctx, plan, runId);
   let refused = false;

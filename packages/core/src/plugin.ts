@@ -29,9 +29,10 @@ export interface TaskSource {
   accepts?(ref: string): boolean;
   /**
    * Loads tasks. `ctx.root` is the folder `ref` is relative to (the current folder). Returns the
-   * specs and the folder their paths are relative to (default: `ctx.root`).
+   * specs, the folder their paths are relative to (default: `ctx.root`), and likely mistakes
+   * worth a warning (`file:line: message`), which `guild plan` lists and `guild run` prints.
    */
-  load(ref: string, ctx: SourceContext): Promise<{ specs: TaskSpec[]; root?: string }>;
+  load(ref: string, ctx: SourceContext): Promise<{ specs: TaskSpec[]; root?: string; warnings?: string[] }>;
   /** Optional: hears how tasks ended (markdown ticks boxes, beads closes issues). */
   sink?: {
     /**

@@ -86,9 +86,9 @@ describe('guild with the markdown plugin', () => {
     expect(r.stdout).toMatch(/^\s+2\s+T003 T004$/m);
     expect(r.stdout).toMatch(/^\s+3\s+T005 T006 T008 T009$/m);
     expect(r.stdout).toContain('T008 <> T009: both write src/beta/model.ts');
-    expect(r.stderr).toContain(
-      'warning: [guild:markdown] tasks.md:18: T009 and T008 (line 17) are both [P] but both write src/beta/model.ts',
-    );
+    expect(r.stdout).toMatch(/^warnings \(1\):\n {2}tasks\.md:18: T009 and T008 \(line 17\) are both \[P\] but both write src\/beta\/model\.ts/m);
+    const json = await runGuild(['plan', 'tasks.md', '--json'], { cwd: dir });
+    expect((JSON.parse(json.stdout) as { warnings: string[] }).warnings).toEqual([expect.stringMatching(/^tasks\.md:18: T009 and T008/)]);
     expect(r.stderr).toContain('[guild:markdown] tasks.md: 1 task already checked off, not run: T001');
   });
 

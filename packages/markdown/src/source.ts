@@ -22,7 +22,7 @@ export interface MarkdownSourceOptions {
 export interface MarkdownLoad {
   specs: TaskSpec[];
   root: string;
-  /** Likely mistakes in the list, each `file:line: message`; they are also logged as warnings. */
+  /** Likely mistakes in the list, each `file:line: message` (`guild plan` lists them, `guild run` prints them). */
   warnings: string[];
 }
 
@@ -35,8 +35,8 @@ const MARKDOWN_FILE = /\.(md|markdown)$/i;
 
 /**
  * The task source for markdown task lists: accepts refs ending in `.md` or `.markdown` and
- * loads them with {@link parseTaskList} and {@link toTaskSpecs}. Warnings go to `logger.warn`
- * and into the load result; done tasks are mentioned with `logger.info`. With `updateSource`
+ * loads them with {@link parseTaskList} and {@link toTaskSpecs}. Warnings go into the load
+ * result; done tasks are mentioned with `logger.info`. With `updateSource`
  * (the option, or `--update-source`), its sink's `finished` ticks a succeeded task's box ({@link tickTask}), one file
  * update at a time; a box it cannot tick is reported with `logger.warn`, never by failing the run.
  *
@@ -66,7 +66,6 @@ export function markdownSource(options: MarkdownSourceOptions = {}, logger?: Log
       const file = path.resolve(ctx.root, ref);
       const list = parseTaskList(await readTaskList(file, ref), ref);
       const warnings = list.warnings.map((w) => formatWarning(w, ref));
-      for (const w of warnings) logger?.warn(w);
       const specs = toTaskSpecs(list, { file: ref, path: file, run: options.run, agent: options.agent });
       const done = list.tasks.filter((t) => t.done).map((t) => t.id);
       if (specs.length === 0) {
