@@ -263,8 +263,19 @@ async function addPluginCommands(
       break;
     }
   }
-  if (first === undefined || program.commands.some((c) => c.name() === first || c.aliases().includes(first!))) return;
-  for (const spec of await load(configFile)) {
+  if (first !== undefined && program.commands.some((c) => c.name() === first || c.aliases().includes(first!))) return;
+  let specs: ReadonlyArray<CommandSpec & { plugin: string }>;
+  if (first === undefined) {
+    // `guild` or `guild --help`: list the plugins' commands too, if the config loads.
+    try {
+      specs = await load(configFile);
+    } catch {
+      return;
+    }
+  } else {
+    specs = await load(configFile);
+  }
+  for (const spec of specs) {
     const cmd = program.command(spec.name).description(`${spec.description} (from ${spec.plugin})`);
     for (const opt of spec.options ?? []) cmd.option(opt.flags, opt.description, opt.default);
     cmd.action(async (...args: unknown[]) => {

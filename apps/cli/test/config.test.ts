@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { removeTestdirs, runGuild, testdir } from '@guild/test-utils';
+import { removeTestdirs, runGuild, testdir, writeFiles } from '@guild/test-utils';
 
 afterAll(removeTestdirs);
 
@@ -237,7 +237,14 @@ describe.concurrent('plugins from config', () => {
     expect(r.code).toBe(3);
     const help = await runGuild(['--help'], { cwd: dir });
     expect(help.code).toBe(0);
-    expect(help.stdout).not.toContain('hello'); // built-in help does not load plugins
+    // The help lists plugins' commands too, saying where they come from ...
+    expect(help.stdout).toMatch(/\n {2}hello .*\(from /);
+    // ... and a config that does not load never breaks it.
+    await writeFiles(dir, { '.guildrc.json': '{ "concurrency": "many" }' });
+    const broken = await runGuild(['--help'], { cwd: dir });
+    expect(broken.code).toBe(0);
+    expect(broken.stdout).toContain('\n  run [options] [file]');
+    expect(broken.stdout).not.toContain('hello');
   });
 
   it('passes the options of ["./my-plugin.mjs", { ... }] to the factory', async () => {
