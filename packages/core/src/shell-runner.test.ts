@@ -262,7 +262,13 @@ describe.each(modes)('the shell runner ($name)', ({ name, make }) => {
   test.runIf(linux)('nothing of the runner is open in the task; no signal is blocked or ignored', async () => {
     const { running, logFile } = start('exec sleep 5');
     const pid = running.pid!;
-    expect(await waitFor(() => readFileSync(`/proc/${pid}/comm`, 'utf8') === 'sleep\n')).toBe(true);
+    // Asleep in sleep itself: right after exec the loader still has the libraries it maps open.
+    const asleep = () =>
+      readFileSync(`/proc/${pid}/comm`, 'utf8') === 'sleep\n' &&
+      readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('S') === true &&
+      // (Where the kernel hides wait channels, wchan reads "0": the state must do.)
+      /nanosleep|^0$/.test(readFileSync(`/proc/${pid}/wchan`, 'utf8'));
+    expect(await waitFor(asleep)).toBe(true);
     // Beyond stdin, stdout and stderr, only what this process itself inherited without
     // close-on-exec (as a test harness may leave open) and passes on, as spawn does.
     const target = (p: string): string | undefined => {
