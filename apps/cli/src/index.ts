@@ -1,3 +1,3 @@
 export { main, EXIT, type Io } from './cli.js';
 export { loadConfig, resolvePlugins, findProjectRoot, loadTs, SEARCH_PLACES, type LoadedConfig } from './config.js';
-export { lineReporter, describeBlocker, type LineReporter } from './reporter.js';
+export { lineReporter, type LineReporter } from './reporter.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { GuildError, formatDuration, type Blocker, type ReporterFactory, type RunEvent, type RunSummary } from '@guild/core';
+import { GuildError, describeBlocker, formatDuration, stamp as runClock, summaryLine, type ReporterFactory, type RunEvent, type RunSummary } from '@guild/core';
 import type { Context } from './commands.js';
 
 /** The built-in plain reporter: a line per transition, then the summary line. */
@@ -53,7 +53,7 @@ export interface LineReporter {
 export function lineReporter(write: (line: string) => void, opts: { logDir: string; cwd: string }): LineReporter {
   let t0 = 0;
   const started = new Map<string, number>();
-  const stamp = (at: number) => `[${clock(at - t0)}]`;
+  const stamp = (at: number) => runClock(at - t0);
   const logPath = (id: string) => path.relative(opts.cwd, path.join(opts.logDir, `${id}.log`)) || `${id}.log`;
   const listener = (e: RunEvent) => {
     switch (e.type) {
@@ -95,40 +95,6 @@ export function lineReporter(write: (line: string) => void, opts: { logDir: stri
   };
   return {
     listener,
-    summary(s) {
-      const parts = [`${s.counts.succeeded} succeeded`];
-      if (s.counts.failed) parts.push(`${s.counts.failed} failed`);
-      if (s.counts['timed-out']) parts.push(`${s.counts['timed-out']} timed out`);
-      if (s.counts.cancelled) parts.push(`${s.counts.cancelled} cancelled`);
-      if (s.counts.skipped) parts.push(`${s.counts.skipped} skipped`);
-      if (s.counts.dropped) parts.push(`${s.counts.dropped} dropped`);
-      return (
-        `summary: ${parts.join(', ')} · wall ${formatDuration(s.wall)} · task time ${formatDuration(s.work)}` +
-        ` · speedup ${s.speedup.toFixed(2)}x`
-      );
-    },
+    summary: (s) => summaryLine(s),
   };
-}
-
-/** `src/api held by api-login`, `resource db held by seed`, ... */
-export function describeBlocker(b: Blocker): string {
-  switch (b.kind) {
-    case 'lock':
-      return b.run ? `${b.key} held by task ${b.heldBy} of run ${b.run} (another guild run here)` : `${b.key} held by ${b.heldBy}`;
-    case 'reserved':
-      return `${b.key} reserved by ${b.by} (waiting longer)`;
-    case 'agent':
-      return `agent ${b.agent} ${b.reason}${b.with ? ` (with ${b.with})` : ''}`;
-    case 'slot':
-      return 'no free slot';
-    case 'paused':
-      return 'run paused';
-  }
-}
-
-function clock(ms: number): string {
-  const total = Math.max(0, Math.round(ms));
-  const m = Math.floor(total / 60000);
-  const s = Math.floor((total % 60000) / 1000);
-  return `${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}.${String(total % 1000).padStart(3, '0')}`;
 }

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { overlaps, readRecords, recordCmd, removeTestdirs, runGuild, startGuild, testdir, writeFiles } from '@guild/test-utils';
+import { holdCmd } from './durable-support.js';
 import { planYaml } from './support.js';
 
 afterAll(removeTestdirs);
@@ -13,10 +14,12 @@ describe('two runs in one project', () => {
   it('never hold overlapping writes at the same time, and the second says what it waits for', async () => {
     const dir = await testdir({ '.git/HEAD': 'ref: refs/heads/main\n' });
     const rec = path.join(dir, 'records');
+    const release = path.join(dir, 'release');
     await writeFiles(dir, {
+      // The first run's tasks hold on until the second run has said what it waits for.
       'first.yaml': planYaml([
-        { id: 'gen-api', run: recordCmd('gen-api', 1.2, rec), writes: ['src/api'] },
-        { id: 'gen-db', run: recordCmd('gen-db', 0.6, rec), resources: ['db'] },
+        { id: 'gen-api', run: holdCmd('gen-api', rec, release), writes: ['src/api'] },
+        { id: 'gen-db', run: holdCmd('gen-db', rec, release), resources: ['db'] },
       ]),
       'second.yaml': planYaml([
         { id: 'fmt-login', run: recordCmd('fmt-login', 0.3, rec), writes: ['src/api/login.ts'] },
@@ -27,7 +30,11 @@ describe('two runs in one project', () => {
     const first = startGuild(['run', 'first.yaml'], { cwd: dir });
     await first.waitForLine(/gen-api started/);
     await first.waitForLine(/gen-db started/);
-    const second = await runGuild(['run', 'second.yaml'], { cwd: dir });
+    const secondRun = startGuild(['run', 'second.yaml'], { cwd: dir });
+    await secondRun.waitForLine(/fmt-login waiting/);
+    await secondRun.waitForLine(/migrate waiting/);
+    await writeFiles(dir, { release: '' });
+    const second = await secondRun.result;
     const firstResult = await first.result;
     expect(firstResult.code).toBe(0);
     expect(second.code, second.stdout + second.stderr).toBe(0);

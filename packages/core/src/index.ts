@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './plugin.js';
 export * from './config.js';
 export { parseDuration, formatDuration } from './duration.js';
+export { describeBlocker, summaryLine, stamp } from './describe.js';
 export { taskSchema, planFileSchema, defaultsSchema, TASK_ID, type PlanFile, type PlanDefaults } from './plan-schema.js';
 export { readPlanFile, parsePlanText, suggest, type ParsedPlanFile } from './plan-load.js';
 export { createPlan, normalisePath, parseResource, locationOf, type CreatePlanOptions } from './plan.js';

@@ -1,9 +1,9 @@
-import type { Seconds } from '@guild/core';
+import { describeBlocker, type Seconds } from '@guild/core';
 import type { Glyphs } from './glyphs.js';
 import type { KeyMode } from './keys.js';
 import { doneCount, type MonitorState, type TaskView, type Tone } from './state.js';
 import { pad, textWidth, truncate } from './text.js';
-import { describeBlocker, formatElapsed } from './wording.js';
+import { formatElapsed } from './wording.js';
 
 /** How a piece of a line is drawn. */
 export type Style = Tone | 'bold' | 'title';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readEventLog, type Reporter, type ReporterContext, type RunSummary, type Seconds } from '@guild/core';
+import { readEventLog, summaryLine, type Reporter, type ReporterContext, type RunSummary, type Seconds } from '@guild/core';
 import { render, type Instance } from 'ink';
 import { createElement } from 'react';
 import { estimateRemaining } from './eta.js';
@@ -13,7 +13,6 @@ import { applyEvent, createMonitorState, type MonitorState, type PrintedLine } f
 import { readKeys, routeWrites } from './terminal.js';
 import { textWidth } from './text.js';
 import { MonitorView } from './view.js';
-import { summaryLine } from './wording.js';
 
 /** A frame's identity: its text and styles, so an unchanged frame is not drawn again. */
 const frameKey = (lines: readonly Line[]) => lines.map((l) => l.map((s) => `${s.style ?? ''}\u0001${s.text}`).join('\u0002')).join('\n');

@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { formatDuration, type Blocker, type FinishOutcome, type Plan, type RunEvent, type TaskState } from '@guild/core';
-import { stamp } from './wording.js';
+import { formatDuration, stamp, type Blocker, type FinishOutcome, type Plan, type RunEvent, type TaskState } from '@guild/core';
 
 /** Where a task is, as the monitor shows it: core's states plus `starting` (launched, no pid yet). */
 export type ViewState = TaskState | 'starting';
