@@ -3,6 +3,7 @@ import {
   GuildError,
   PluginHost,
   isGuildError,
+  pickRun,
   readStoredPlan,
   runPaths,
   type CommandSpec,
@@ -13,7 +14,7 @@ import {
 import { version } from '../package.json';
 import { loadConfig, resolvePlugins } from './config.js';
 import { conflictsCommand, planCommand, runCommand, type Context, type TaskRef } from './commands.js';
-import { controlCommand, logsCommand, pickRun, runsCommand, statusCommand } from './runs-commands.js';
+import { controlCommand, logsCommand, runsCommand, statusCommand } from './runs-commands.js';
 
 /** Streams and folder the CLI works with; tests pass their own. */
 export interface Io {

@@ -7,6 +7,7 @@ import {
   planFileSource,
   GuildError,
   newRunId,
+  pickRun,
   resumeRun,
   runPlan,
   simulate,
@@ -22,7 +23,6 @@ import {
 import { ProjectLeases } from '@guild/conflicts';
 import type { Io } from './cli.js';
 import { chooseReporter } from './reporter.js';
-import { pickRun } from './runs-commands.js';
 
 /** What every command gets: streams, the set-up plugins, the config. */
 export interface Context {

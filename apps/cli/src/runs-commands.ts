@@ -6,6 +6,7 @@ import {
   driverAlive,
   formatDuration,
   listRuns,
+  pickRun,
   readDriver,
   readStoredPlan,
   replayRun,
@@ -43,25 +44,6 @@ export interface RunView {
     because?: string;
     error?: string;
   }>;
-}
-
-/**
- * Picks a run: the id given (or a unique prefix of one), else the newest. Throws a
- * {@link GuildError} when there is none.
- */
-export function pickRun(projectRoot: string, ref: string | undefined): string {
-  const runs = listRuns(projectRoot);
-  if (runs.length === 0) {
-    throw new GuildError('RUN_NOT_FOUND', `no runs in ${path.join(projectRoot, '.guild', 'runs')}; start one with "guild run <plan>"`);
-  }
-  if (ref === undefined) return runs.at(-1)!;
-  if (runs.includes(ref)) return ref;
-  const matches = runs.filter((r) => r.startsWith(ref.toUpperCase()));
-  if (matches.length === 1) return matches[0]!;
-  if (matches.length > 1) {
-    throw new GuildError('RUN_NOT_FOUND', `"${ref}" matches ${matches.length} runs (${matches.slice(0, 3).join(', ')}, ...); give more of the id`);
-  }
-  throw new GuildError('RUN_NOT_FOUND', `no run "${ref}" in this project; "guild runs" lists them`);
 }
 
 /** Reads a run's folder into a {@link RunView}. */

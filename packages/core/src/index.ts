@@ -25,6 +25,7 @@ export {
   runPaths,
   runsDir,
   listRuns,
+  pickRun,
   lockRun,
   readDriver,
   driverAlive,

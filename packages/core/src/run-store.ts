@@ -279,6 +279,25 @@ export function readStoredPlan(paths: RunPaths): StoredPlan {
   }
 }
 
+/**
+ * The run `ref` names: a run id or a unique prefix of one (any case); the newest run when
+ * `ref` is undefined. Throws a `RUN_NOT_FOUND` {@link GuildError} saying what to do otherwise.
+ */
+export function pickRun(projectRoot: string, ref: string | undefined): string {
+  const runs = listRuns(projectRoot);
+  if (runs.length === 0) {
+    throw new GuildError('RUN_NOT_FOUND', `no runs in ${runsDir(projectRoot)}; start one with "guild run <plan>"`);
+  }
+  if (ref === undefined) return runs.at(-1)!;
+  const prefix = ref.toUpperCase();
+  const matches = runs.filter((r) => r === ref || r.startsWith(prefix));
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length > 1) {
+    throw new GuildError('RUN_NOT_FOUND', `"${ref}" matches ${matches.length} runs (${matches.slice(0, 3).join(', ')}, ...); give more of the id`);
+  }
+  throw new GuildError('RUN_NOT_FOUND', `no run "${ref}" in ${runsDir(projectRoot)}; "guild runs" lists them`);
+}
+
 /** Writes a file so readers see the old or the new content, never a mix. */
 export function writeAtomic(file: string, content: string): void {
   const tmp = `${file}.${process.pid}.tmp`;

@@ -5,7 +5,8 @@ import { runPaths, type RunEndContext, type RunEvent, type StoredPlan } from '@g
 import { removeTestdirs, testdir } from '@guild/test-utils';
 import { metricsCommand, reportCommand } from './commands';
 import { finishRun } from './run-end';
-import { pickRun, readRunMetrics } from './run-files';
+import { pickRun } from '@guild/core';
+import { readRunMetrics } from './run-files';
 import { metricsText } from './text';
 import { realRun } from './test-support';
 import type { RunMetrics } from './types';

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { GuildError, writeAtomic, type CommandSpec } from '@guild/core';
+import { GuildError, pickRun, writeAtomic, type CommandSpec } from '@guild/core';
 import { toPrometheus } from './prometheus';
 import { renderReport } from './report';
-import { pickRun, readRunMetrics, reportFile } from './run-files';
+import { readRunMetrics, reportFile } from './run-files';
 import { metricsText } from './text';
 
 /** Where commands print, and the folder relative paths are taken from. */

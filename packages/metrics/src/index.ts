@@ -9,7 +9,7 @@ export { toPrometheus } from './prometheus';
 export { renderReport, type ReportOptions } from './report';
 export { metricsText } from './text';
 export { DurationHistory, historyFile, commandHash, type DurationHistoryOptions } from './history';
-export { pickRun, readRunMetrics, type StoredRun } from './run-files';
+export { readRunMetrics, type StoredRun } from './run-files';
 export type { MetricsOptions } from './options';
 export type * from './types';
 

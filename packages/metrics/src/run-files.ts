@@ -1,13 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  GuildError,
   createPlan,
-  listRuns,
   readEventLog,
   readStoredPlan,
   runPaths,
-  runsDir,
   type Plan,
   type RunPaths,
   type StoredPlan,
@@ -17,25 +14,6 @@ import type { RunMetrics } from './types';
 
 /** The HTML report in a run's folder. */
 export const reportFile = (runDir: string): string => path.join(runDir, 'report.html');
-
-/**
- * The run `ref` names: a run id or a unique prefix of one (any case); the newest run when
- * `ref` is undefined. Throws a `RUN_NOT_FOUND` {@link GuildError} saying what to do otherwise.
- */
-export function pickRun(projectRoot: string, ref: string | undefined): string {
-  const runs = listRuns(projectRoot);
-  if (runs.length === 0) {
-    throw new GuildError('RUN_NOT_FOUND', `no runs in ${runsDir(projectRoot)}; start one with "guild run <plan>"`);
-  }
-  if (ref === undefined) return runs.at(-1)!;
-  const prefix = ref.toUpperCase();
-  const matches = runs.filter((r) => r === ref || r.startsWith(prefix));
-  if (matches.length === 1) return matches[0]!;
-  if (matches.length > 1) {
-    throw new GuildError('RUN_NOT_FOUND', `"${ref}" matches ${matches.length} runs (${matches.slice(0, 3).join(', ')}, ...); give more of the id`);
-  }
-  throw new GuildError('RUN_NOT_FOUND', `no run "${ref}" in ${runsDir(projectRoot)}; "guild runs" lists them`);
-}
 
 /** A run read back from its folder. */
 export interface StoredRun {
