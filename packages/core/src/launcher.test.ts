@@ -52,9 +52,9 @@ function childrenOf(pid: number): number[] {
 const env = (): Record<string, string> => ({ PATH: process.env.PATH ?? '/usr/bin:/bin' });
 
 const started: Launcher[] = [];
-function launcher(options?: Parameters<typeof Launcher.start>[0]): Launcher {
+function start(options: Parameters<typeof Launcher.start>[0]): Launcher {
   const l = Launcher.start(options);
-  if (!l) throw new Error('no launcher: is perl installed?');
+  if (!l) throw new Error(`no ${options?.program} launcher: is ${options?.program === 'perl' ? 'perl' : 'a C compiler (cc)'} installed?`);
   started.push(l);
   return l;
 }
@@ -63,9 +63,9 @@ afterEach(() => {
 });
 
 describe('the process launcher', () => {
-  test('without perl there is none, and the shell runner falls back to spawn', async () => {
-    expect(Launcher.start({ perl: '/nonexistent/perl' })).toBeUndefined();
-    expect(Launcher.start({ perl: '/bin/false' })).toBeUndefined();
+  test('without perl there is no perl launcher, and the shell runner can do without one', async () => {
+    expect(Launcher.start({ program: 'perl', perl: '/nonexistent/perl' })).toBeUndefined();
+    expect(Launcher.start({ program: 'perl', perl: '/bin/false' })).toBeUndefined();
     const dir = await tmp();
     const saved = process.env.GUILD_LAUNCHER;
     process.env.GUILD_LAUNCHER = 'spawn';
@@ -80,14 +80,29 @@ describe('the process launcher', () => {
     }
   });
 
-  test('by default, runs go through the shared launcher', async () => {
+  test('by default, runs go through the shared launcher, the compiled one', async () => {
     const dir = await tmp();
     const plan = createPlan([{ id: 'a', run: 'echo "$PPID" > ppid' }], { root: dir });
     const { summary } = await runPlan(plan, { concurrency: 1, store: false });
     expect(summary.tasks[0]!.state).toBe('succeeded');
     const shared = sharedLauncher();
     expect(shared).toBeDefined();
+    expect(shared!.program).toBe('compiled');
     expect(Number(readFileSync(path.join(dir, 'ppid'), 'utf8'))).toBe(shared!.pid);
+  });
+
+  test('without a C compiler, the perl launcher', () => {
+    const l = start({ cacheDir: path.join(os.tmpdir(), `guild-nocc-${process.pid}`), compiler: '/nonexistent/cc' });
+    expect(l.program).toBe('perl');
+    expect(Launcher.start({ program: 'compiled', cacheDir: path.join(os.tmpdir(), `guild-nocc-${process.pid}`), compiler: '/nonexistent/cc' })).toBeUndefined();
+  });
+});
+
+describe.each(['compiled', 'perl'] as const)('the %s launcher', (program) => {
+  const launcher = (options?: Parameters<typeof Launcher.start>[0]): Launcher => start({ ...options, program });
+
+  test('is the program asked for', () => {
+    expect(launcher().program).toBe(program);
   });
 
   test.runIf(linux)('runs in its own session, as guild-launcher, with a few idle children ready', async () => {
@@ -207,7 +222,7 @@ describe('the process launcher', () => {
       writeFileSync(
         script,
         `import { Launcher } from './launcher.mjs';
-const l = Launcher.start();
+const l = Launcher.start({ program: ${JSON.stringify(program)} });
 const r = l.launch({ command: 'sleep 0.3; echo done', cwd: ${JSON.stringify(dir)}, env: { PATH: process.env.PATH }, logFile: ${JSON.stringify(path.join(dir, 'task.log'))}, header: '' });
 console.log(JSON.stringify({ launcher: l.pid }));
 r.done.then((res) => console.log(JSON.stringify(res)));

@@ -3,6 +3,7 @@ import { closeSync, constants as fsc, existsSync, mkdtempSync, openSync, readSyn
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { compiledLauncher } from './launcher-build.js';
 import { LAUNCHER_SCRIPT } from './launcher-script.js';
 import { isAlive } from './proc.js';
 import type { RunResult } from './types.js';
@@ -33,9 +34,18 @@ export type LaunchReply =
   /** Not started, and it may not be tried again: the launcher died while starting it. */
   | { kind: 'failed'; error: string };
 
+/** Which launcher program: the compiled one (launcher-c.ts), the perl one, or the first that can be had. */
+export type LauncherProgram = 'auto' | 'compiled' | 'perl';
+
 export interface LauncherOptions {
+  /** Default `auto`: the compiled launcher, else the perl one. */
+  program?: LauncherProgram;
   /** The perl to run (default `perl` on the PATH). */
   perl?: string;
+  /** Where the compiled launcher is kept (see launcher-build.ts). */
+  cacheDir?: string;
+  /** The C compiler that builds it (see launcher-build.ts). */
+  compiler?: string;
   /** How long to wait for the launcher to come up before giving up, ms (default 5000). */
   startTimeoutMs?: number;
   /** The most idle children it keeps ready (default 32); 0: it forks for each task while Node waits. */
@@ -81,8 +91,10 @@ function errnoCode(e: unknown): string | undefined {
 }
 
 /**
- * A persistent fork server: a small perl process (see launcher-script.ts for its protocol) that
- * starts tasks for this Node process, so Node never forks itself. It keeps a few idle children,
+ * A persistent fork server: a small process that starts tasks for this Node process, so Node
+ * never forks itself. It is a compiled C program (launcher-c.ts, built once per machine by
+ * launcher-build.ts) or, without a C compiler, a perl one (launcher-script.ts, which documents
+ * the protocol both speak). It keeps a few idle children,
  * each already its own session and process group leader, whose pids Node learns ahead of time:
  * starting a task is then one write of a frame to a FIFO, and its pid is known at once. With no
  * idle child, Node waits for the launcher to fork one (one round trip). Exits arrive later on the
@@ -95,6 +107,8 @@ function errnoCode(e: unknown): string | undefined {
 export class Launcher {
   /** The launcher process's pid. */
   readonly pid: number;
+  /** Which program it is. */
+  readonly program: 'compiled' | 'perl';
   private readonly child: ChildProcess;
   private readonly stdout: Readable;
   private readonly stdin: Writable;
@@ -127,7 +141,14 @@ export class Launcher {
     try {
       dir = mkdtempSync(path.join(os.tmpdir(), 'guild-launcher-'));
       const maxPool = Math.max(0, Math.min(MAX_POOL, options.maxPool ?? MAX_POOL));
-      child = spawn(options.perl ?? 'perl', ['-e', LAUNCHER_SCRIPT, dir, String(Math.min(INITIAL_POOL, maxPool))], {
+      const pool = String(Math.min(INITIAL_POOL, maxPool));
+      const want = options.program ?? 'auto';
+      const compiled = want === 'perl' ? undefined : compiledLauncher({ cacheDir: options.cacheDir, compiler: options.compiler });
+      if (want === 'compiled' && !(compiled && 'path' in compiled)) return undefined;
+      const [program, cmd, args]: [Exclude<LauncherProgram, 'auto'>, string, string[]] =
+        compiled && 'path' in compiled ? ['compiled', compiled.path, [dir, pool]] : ['perl', options.perl ?? 'perl', ['-e', LAUNCHER_SCRIPT, dir, pool]];
+      child = spawn(cmd, args, {
+        argv0: 'guild-launcher',
         // Its own session: a Ctrl-C at the terminal is for guild, which stops tasks its own way.
         detached: true,
         stdio: ['pipe', 'pipe', 'ignore'],
@@ -168,7 +189,7 @@ export class Launcher {
       // fs.realpathSync's cache, and a later import() through a symlink then fails.
       removeLauncherDir(dir);
       dir = undefined;
-      return new Launcher(child, reqFd, repFd, maxPool);
+      return new Launcher(child, reqFd, repFd, maxPool, program);
     } catch {
       for (const fd of fds) {
         try {
@@ -190,8 +211,9 @@ export class Launcher {
     }
   }
 
-  private constructor(child: ChildProcess, reqFd: number, repFd: number, maxPool: number) {
+  private constructor(child: ChildProcess, reqFd: number, repFd: number, maxPool: number, program: 'compiled' | 'perl') {
     this.child = child;
+    this.program = program;
     this.maxPool = maxPool;
     this.want = Math.min(INITIAL_POOL, maxPool);
     this.pid = child.pid!;
@@ -431,7 +453,11 @@ let shared: Launcher | null | undefined;
  * it failed to start, or it died: then it is not tried again in this process).
  */
 export function sharedLauncher(): Launcher | undefined {
-  if (shared === undefined) shared = Launcher.start() ?? null;
+  if (shared === undefined) {
+    // GUILD_LAUNCHER=perl or =compiled picks one (and only that one); =spawn is the shell runner's.
+    const env = process.env.GUILD_LAUNCHER;
+    shared = Launcher.start({ program: env === 'perl' || env === 'compiled' ? env : 'auto' }) ?? null;
+  }
   if (shared && !shared.alive) shared = null;
   return shared ?? undefined;
 }

@@ -47,23 +47,17 @@ interface Mode {
   make: () => { runner: Runner; launcher?: Launcher };
 }
 
+const launched = (program: 'compiled' | 'perl', maxPool?: number) => (): { runner: Runner; launcher: Launcher } => {
+  const launcher = Launcher.start({ program, maxPool });
+  if (!launcher) throw new Error(`no ${program} launcher: is ${program === 'perl' ? 'perl' : 'a C compiler (cc)'} installed?`);
+  return { runner: createShellRunner({ launcher }), launcher };
+};
+
 const modes: Mode[] = [
-  {
-    name: 'launcher, idle children',
-    make: () => {
-      const launcher = Launcher.start();
-      if (!launcher) throw new Error('no launcher: is perl installed?');
-      return { runner: createShellRunner({ launcher }), launcher };
-    },
-  },
-  {
-    name: 'launcher, a fork per task',
-    make: () => {
-      const launcher = Launcher.start({ maxPool: 0 });
-      if (!launcher) throw new Error('no launcher: is perl installed?');
-      return { runner: createShellRunner({ launcher }), launcher };
-    },
-  },
+  { name: 'compiled launcher, idle children', make: launched('compiled') },
+  { name: 'compiled launcher, a fork per task', make: launched('compiled', 0) },
+  { name: 'perl launcher, idle children', make: launched('perl') },
+  { name: 'perl launcher, a fork per task', make: launched('perl', 0) },
   { name: 'spawn', make: () => ({ runner: createShellRunner({ launcher: 'spawn' }) }) },
 ];
 

@@ -1,0 +1,630 @@
+/**
+ * The compiled process launcher: the same program and protocol as the perl one in
+ * launcher-script.ts (read that for the protocol), in C. A perl process is some MB and touches
+ * much of its memory after fork, so every fork copies pages; this one is a few hundred KB, and
+ * starting a task through it costs about what `xargs` pays for one. launcher-build.ts compiles
+ * it once per machine with the system's C compiler; without one, guild uses the perl launcher.
+ *
+ * The text must not contain a backquote or a dollar sign followed by a brace (it is a template
+ * literal).
+ */
+export const LAUNCHER_C = String.raw`
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum { FREE, FORMING, IDLE, TASK };
+
+/* One child of the launcher: a zygote (forming or idle) or a task. */
+struct kid {
+  pid_t pid;
+  int state;
+  int jw;          /* write end of a zygote's job pipe, -1 when none */
+  char id[24];     /* the task id, for a task */
+  char start[24];  /* its start time, for an idle zygote */
+  char *err;       /* a failure before exec, hex, when reported */
+};
+
+static struct kid *kids;
+static size_t nkids, capkids;
+static int reqfd, repfd, sigr, sigw, str, stw;
+static long want = 2;
+static char *out;
+static size_t outlen, outcap;
+static char *in;
+static size_t inlen, incap;
+static char stbuf[65536 + 8];
+static size_t stlen;
+
+static void die(const char *what) {
+  fprintf(stderr, "guild-launcher: %s: %s\n", what, strerror(errno));
+  exit(1);
+}
+
+static void *xrealloc(void *p, size_t n) {
+  void *q = realloc(p, n);
+  if (!q) {
+    errno = ENOMEM;
+    die("realloc");
+  }
+  return q;
+}
+
+static void emit(const char *s, size_t n) {
+  if (outlen + n > outcap) {
+    outcap = (outlen + n) * 2 + 256;
+    out = xrealloc(out, outcap);
+  }
+  memcpy(out + outlen, s, n);
+  outlen += n;
+}
+
+static void emits(const char *s) { emit(s, strlen(s)); }
+
+static void emitf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void emitf(const char *fmt, ...) {
+  char line[128];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  if (n > 0) emit(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+static struct kid *find(pid_t pid) {
+  for (size_t i = 0; i < nkids; i++)
+    if (kids[i].state != FREE && kids[i].pid == pid) return &kids[i];
+  return NULL;
+}
+
+static struct kid *add(pid_t pid, int state) {
+  struct kid *k = NULL;
+  for (size_t i = 0; i < nkids; i++)
+    if (kids[i].state == FREE) {
+      k = &kids[i];
+      break;
+    }
+  if (!k) {
+    if (nkids == capkids) {
+      capkids = capkids ? capkids * 2 : 64;
+      kids = xrealloc(kids, capkids * sizeof *kids);
+    }
+    k = &kids[nkids++];
+  }
+  memset(k, 0, sizeof *k);
+  k->pid = pid;
+  k->state = state;
+  k->jw = -1;
+  return k;
+}
+
+static void drop(struct kid *k) {
+  if (k->jw >= 0) close(k->jw);
+  free(k->err);
+  memset(k, 0, sizeof *k);
+  k->state = FREE;
+  k->jw = -1;
+}
+
+static size_t count(int state) {
+  size_t n = 0;
+  for (size_t i = 0; i < nkids; i++) n += kids[i].state == state;
+  return n;
+}
+
+static void hex_of(const char *s, size_t n, char *dst) {
+  static const char digits[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; i++) {
+    dst[2 * i] = digits[(unsigned char)s[i] >> 4];
+    dst[2 * i + 1] = digits[(unsigned char)s[i] & 15];
+  }
+  dst[2 * n] = 0;
+}
+
+static void write_all(int fd, const char *s, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, s, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    s += w;
+    n -= (size_t)w;
+  }
+}
+
+/* In a child: a failure before exec. Say why on the status pipe, and exit 127. */
+static void fail(const char *msg) {
+  char hex[3001], line[3100];
+  size_t n = strlen(msg);
+  if (n > 1500) n = 1500;
+  hex_of(msg, n, hex);
+  int len = snprintf(line, sizeof line, "%d E %s\n", (int)getpid(), hex);
+  write_all(stw, line, (size_t)len);
+  _exit(127);
+}
+
+/* In a child: become the task described by the frame's fields after the first four. */
+static void run_frame(char *frame, size_t len) {
+  char *f[8] = {0};
+  size_t nf = 0;
+  char *p = frame, *end = frame + len;
+  /* kind, want, id, zygote, cwd, log, header, command; then the environment */
+  while (nf < 8 && p <= end) {
+    char *z = memchr(p, 0, (size_t)(end - p));
+    if (!z) z = end;
+    *z = 0;
+    f[nf++] = p;
+    p = z + 1;
+  }
+  if (nf < 8) fail("a malformed request");
+  size_t nenv = 0;
+  for (char *q = p; q < end; q++) nenv += *q == 0;
+  char **envp = malloc((nenv / 2 + 2) * sizeof *envp);
+  if (!envp) fail("out of memory");
+  size_t ne = 0;
+  while (p < end) {
+    char *name = p;
+    char *z = memchr(p, 0, (size_t)(end - p));
+    if (!z) break;
+    char *value = z + 1;
+    if (value >= end) break;
+    char *z2 = memchr(value, 0, (size_t)(end - value));
+    if (!z2) z2 = end;
+    *z2 = 0;
+    *z = '=';  /* name=value in place */
+    envp[ne++] = name;
+    p = z2 + 1;
+  }
+  envp[ne] = NULL;
+  const char *cwd = f[4], *logf = f[5], *header = f[6], *cmd = f[7];
+  char msg[4200];
+  int fd = open(logf, O_WRONLY | O_APPEND | O_CREAT, 0666);
+  if (fd < 0) {
+    snprintf(msg, sizeof msg, "cannot open its log file %s: %s", logf, strerror(errno));
+    fail(msg);
+  }
+  if (fd != 1) dup2(fd, 1);
+  if (fd != 2) dup2(fd, 2);
+  if (fd > 2) close(fd);
+  int null = open("/dev/null", O_RDONLY);
+  if (null < 0) {
+    snprintf(msg, sizeof msg, "cannot open /dev/null: %s", strerror(errno));
+    fail(msg);
+  }
+  if (null != 0) dup2(null, 0);
+  if (null > 2) close(null);
+  if (*header) write_all(1, header, strlen(header));
+  if (chdir(cwd) != 0) {
+    if (errno == ENOENT)
+      snprintf(msg, sizeof msg, "its working directory %s does not exist", cwd);
+    else
+      snprintf(msg, sizeof msg, "cannot enter its working directory %s: %s", cwd, strerror(errno));
+    fail(msg);
+  }
+  char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
+  execve("/bin/sh", argv, envp);
+  snprintf(msg, sizeof msg, "cannot run /bin/sh: %s", strerror(errno));
+  fail(msg);
+}
+
+static int read_exact(int fd, char *buf, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = read(fd, buf + got, n - got);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    if (r == 0) return -1;
+    got += (size_t)r;
+  }
+  return 0;
+}
+
+/* pipe2(O_CLOEXEC) where there is no pipe2: both ends close on exec. */
+static int cloexec_pipe(int p[2]) {
+  if (pipe(p) != 0) return -1;
+  fcntl(p[0], F_SETFD, FD_CLOEXEC);
+  fcntl(p[1], F_SETFD, FD_CLOEXEC);
+  return 0;
+}
+
+static void on_chld(int sig) {
+  (void)sig;
+  int e = errno;
+  char x = 'x';
+  ssize_t r = write(sigw, &x, 1);
+  (void)r;
+  errno = e;
+}
+
+static void on_pipe(int sig) { (void)sig; }
+
+/* A zygote: its own session, nothing of the launcher's open, waiting for one task. */
+static int zygote(void) {
+  int p[2];
+  if (cloexec_pipe(p) != 0) return 0;
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(p[0]);
+    close(p[1]);
+    return 0;
+  }
+  if (pid == 0) {
+    close(p[1]);
+    setsid();
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+      for (int fd = 0; fd <= 2; fd++)
+        if (fd != null) dup2(null, fd);
+      if (null > 2) close(null);
+    }
+    close(reqfd);
+    close(repfd);
+    close(sigr);
+    close(sigw);
+    close(str);
+    for (size_t i = 0; i < nkids; i++)
+      if (kids[i].jw >= 0) close(kids[i].jw);
+    signal(SIGCHLD, SIG_DFL);
+    char start[24] = "";
+    int sfd = open("/proc/self/stat", O_RDONLY);
+    if (sfd >= 0) {
+      char line[1024];
+      ssize_t n = read(sfd, line, sizeof line - 1);
+      close(sfd);
+      if (n > 0) {
+        line[n] = 0;
+        char *q = strrchr(line, ')');
+        /* fields after the name: state is #3; starttime is #22, the 20th after ')' */
+        int field = 2;
+        for (q = q ? q + 1 : NULL; q && *q; q++) {
+          if (*q == ' ') {
+            field++;
+            if (field == 22) {
+              size_t k = 0;
+              q++;
+              while (q[k] >= '0' && q[k] <= '9' && k < sizeof start - 1) k++;
+              memcpy(start, q, k);
+              start[k] = 0;
+              break;
+            }
+          }
+        }
+      }
+    }
+    char line[64];
+    int len = snprintf(line, sizeof line, "%d R %s\n", (int)getpid(), start);
+    write_all(stw, line, (size_t)len);
+    unsigned char head[4];
+    if (read_exact(p[0], (char *)head, 4) != 0) _exit(0);
+    size_t flen = ((size_t)head[0] << 24) | ((size_t)head[1] << 16) | ((size_t)head[2] << 8) | head[3];
+    char *frame = malloc(flen + 1);
+    if (!frame) _exit(0);
+    if (read_exact(p[0], frame, flen) != 0) _exit(0);
+    close(p[0]);
+    frame[flen] = 0;
+    run_frame(frame, flen);
+  }
+  close(p[0]);
+  add(pid, FORMING)->jw = p[1];
+  return 1;
+}
+
+static void drain_status(void) {
+  for (;;) {
+    if (stlen >= sizeof stbuf - 1) break;
+    ssize_t n = read(str, stbuf + stlen, sizeof stbuf - 1 - stlen);
+    if (n <= 0) break;
+    stlen += (size_t)n;
+  }
+  char *p = stbuf, *end = stbuf + stlen;
+  for (;;) {
+    char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (!nl) break;
+    *nl = 0;
+    char *sp;
+    long pid = strtol(p, &sp, 10);
+    if (sp[0] == ' ' && (sp[1] == 'R' || sp[1] == 'E')) {
+      char *arg = sp[2] == ' ' ? sp + 3 : sp + 2;
+      struct kid *k = find((pid_t)pid);
+      if (k && sp[1] == 'R' && k->state == FORMING) {
+        k->state = IDLE;
+        snprintf(k->start, sizeof k->start, "%s", arg);
+        emitf("Z %ld %s\n", pid, k->start);
+      } else if (k && sp[1] == 'E') {
+        free(k->err);
+        k->err = strdup(arg);
+      }
+    }
+    p = nl + 1;
+  }
+  stlen = (size_t)(end - p);
+  memmove(stbuf, p, stlen);
+}
+
+static void reap(void) {
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    drain_status();
+    struct kid *k = find(pid);
+    if (!k) continue;
+    if (k->state == TASK) {
+      if (k->err)
+        emitf("X %s %d ", k->id, status), emits(k->err), emits("\n");
+      else
+        emitf("X %s %d\n", k->id, status);
+    } else if (k->state == IDLE) {
+      emitf("D %d\n", (int)pid);
+    }
+    drop(k);
+  }
+}
+
+static void flush_out(void) {
+  size_t off = 0;
+  while (off < outlen) {
+    ssize_t n = write(1, out + off, outlen - off);
+    if (n >= 0) {
+      off += (size_t)n;
+      continue;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
+    exit(0);
+  }
+  memmove(out, out + off, outlen - off);
+  outlen -= off;
+}
+
+static void reply(const char *line) {
+  size_t n = strlen(line);
+  while (n > 0) {
+    ssize_t w = write(repfd, line, n);
+    if (w >= 0) {
+      line += w;
+      n -= (size_t)w;
+      continue;
+    }
+    if (errno == EINTR) continue;
+    exit(0);
+  }
+}
+
+/* J: hand the task to the idle zygote Node picked. */
+static void assign(const char *id, pid_t zpid, const char *frame, size_t len) {
+  struct kid *k = find(zpid);
+  if (!k || k->state != IDLE) {
+    char hex[200];
+    char msg[100];
+    snprintf(msg, sizeof msg, "its process %d ended before the task was handed to it", (int)zpid);
+    hex_of(msg, strlen(msg), hex);
+    emitf("X %s 32512 ", id), emits(hex), emits("\n");
+    return;
+  }
+  k->state = TASK;
+  snprintf(k->id, sizeof k->id, "%s", id);
+  unsigned char head[4] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16), (unsigned char)(len >> 8), (unsigned char)len};
+  write_all(k->jw, (const char *)head, 4);
+  write_all(k->jw, frame, len);
+  close(k->jw);
+  k->jw = -1;
+}
+
+/* S: a pid now: an idle zygote if there is one, else a fork, answered once the child leads its
+ * own session and process group. */
+static void direct(const char *id, char *frame, size_t len) {
+  char line[128];
+  for (size_t i = 0; i < nkids; i++)
+    if (kids[i].state == IDLE) {
+      pid_t zpid = kids[i].pid;
+      char start[24];
+      snprintf(start, sizeof start, "%s", kids[i].start);
+      assign(id, zpid, frame, len);
+      snprintf(line, sizeof line, "%s %d %s\n", id, (int)zpid, start);
+      reply(line);
+      return;
+    }
+  int p[2];
+  if (cloexec_pipe(p) != 0) {
+    char hex[200];
+    const char *m = strerror(errno);
+    char msg[100];
+    snprintf(msg, sizeof msg, "pipe: %s", m);
+    hex_of(msg, strlen(msg), hex);
+    snprintf(line, sizeof line, "%s E ", id);
+    reply(line);
+    reply(hex);
+    reply("\n");
+    return;
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    char hex[200];
+    char msg[100];
+    snprintf(msg, sizeof msg, "fork: %s", strerror(errno));
+    close(p[0]);
+    close(p[1]);
+    hex_of(msg, strlen(msg), hex);
+    snprintf(line, sizeof line, "%s E ", id);
+    reply(line);
+    reply(hex);
+    reply("\n");
+    return;
+  }
+  if (pid == 0) {
+    close(p[0]);
+    setsid();
+    write_all(p[1], "r", 1);
+    close(p[1]);
+    close(reqfd);
+    close(repfd);
+    close(sigr);
+    close(sigw);
+    close(str);
+    for (size_t i = 0; i < nkids; i++)
+      if (kids[i].jw >= 0) close(kids[i].jw);
+    signal(SIGCHLD, SIG_DFL);
+    run_frame(frame, len);
+  }
+  close(p[1]);
+  char b;
+  while (read(p[0], &b, 1) < 0 && errno == EINTR) {
+  }
+  close(p[0]);
+  struct kid *k = add(pid, TASK);
+  snprintf(k->id, sizeof k->id, "%s", id);
+  snprintf(line, sizeof line, "%s %d\n", id, (int)pid);
+  reply(line);
+}
+
+static void requests(void) {
+  if (incap - inlen < 262144) {
+    incap = inlen + 262144;
+    in = xrealloc(in, incap);
+  }
+  ssize_t n;
+  do n = read(reqfd, in + inlen, incap - inlen);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0) return;
+  inlen += (size_t)n;
+  size_t off = 0;
+  while (inlen - off >= 4) {
+    unsigned char *h = (unsigned char *)in + off;
+    size_t len = ((size_t)h[0] << 24) | ((size_t)h[1] << 16) | ((size_t)h[2] << 8) | h[3];
+    if (inlen - off < 4 + len) break;
+    char *frame = in + off + 4;
+    /* the first four fields: kind, want, id, zygote pid */
+    char *f[4] = {0};
+    char *p = frame, *end = frame + len;
+    for (int i = 0; i < 4 && p <= end; i++) {
+      char *z = memchr(p, 0, (size_t)(end - p));
+      size_t flen = z ? (size_t)(z - p) : (size_t)(end - p);
+      f[i] = strndup(p, flen);
+      p = z ? z + 1 : end + 1;
+    }
+    if (f[1]) {
+      char *e;
+      long w = strtol(f[1], &e, 10);
+      if (*f[1] && !*e && w >= 0 && w <= 64) want = w;
+    }
+    if (f[0] && f[2] && strcmp(f[0], "J") == 0 && f[3])
+      assign(f[2], (pid_t)atol(f[3]), frame, len);
+    else if (f[0] && f[2] && strcmp(f[0], "S") == 0)
+      direct(f[2], frame, len);
+    for (int i = 0; i < 4; i++) free(f[i]);
+    off += 4 + len;
+  }
+  memmove(in, in + off, inlen - off);
+  inlen -= off;
+}
+
+static void nonblock(int fd) {
+  int fl = fcntl(fd, F_GETFL, 0);
+  if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) die("fcntl");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: guild-launcher <dir> [pool]\n");
+    return 2;
+  }
+  const char *dir = argv[1];
+  if (argc > 2) {
+    char *e;
+    long w = strtol(argv[2], &e, 10);
+    if (*argv[2] && !*e && w >= 0) want = w;
+  }
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_pipe;
+  sigaction(SIGPIPE, &sa, NULL);
+  char path[4096], newpath[4096];
+  int fds[2];
+  const char *names[2] = {"rep", "req"};
+  for (int i = 0; i < 2; i++) {
+    snprintf(newpath, sizeof newpath, "%s/%s.new", dir, names[i]);
+    if (mkfifo(newpath, 0600) != 0) die("mkfifo");
+    fds[i] = open(newpath, O_RDWR | O_CLOEXEC);
+    if (fds[i] < 0) die("open");
+  }
+  repfd = fds[0];
+  reqfd = fds[1];
+  for (int i = 0; i < 2; i++) {
+    snprintf(newpath, sizeof newpath, "%s/%s.new", dir, names[i]);
+    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    if (rename(newpath, path) != 0) die("rename");
+  }
+  int p[2];
+  if (cloexec_pipe(p) != 0) die("pipe");
+  sigr = p[0];
+  sigw = p[1];
+  nonblock(sigr);
+  nonblock(sigw);
+  if (cloexec_pipe(p) != 0) die("pipe");
+  str = p[0];
+  stw = p[1];
+  nonblock(str);
+  nonblock(1);
+  nonblock(0);
+  nonblock(reqfd);
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_chld;
+  sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+  sigaction(SIGCHLD, &sa, NULL);
+
+  int pause_ms = 0;
+  for (;;) {
+    reap();
+    flush_out();
+    struct pollfd pf[4] = {
+        {.fd = 0, .events = POLLIN},
+        {.fd = reqfd, .events = POLLIN},
+        {.fd = sigr, .events = POLLIN},
+        {.fd = str, .events = POLLIN},
+    };
+    size_t npf = 4;
+    struct pollfd all[5];
+    memcpy(all, pf, sizeof pf);
+    if (outlen) all[npf++] = (struct pollfd){.fd = 1, .events = POLLOUT};
+    int short_ = (long)(count(IDLE) + count(FORMING)) < want;
+    int n = poll(all, npf, short_ ? pause_ms : -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      die("poll");
+    }
+    if (n > 0) {
+      if (all[2].revents) {
+        char junk[4096];
+        while (read(sigr, junk, sizeof junk) > 0) {
+        }
+      }
+      if (all[3].revents) drain_status();
+      if (all[1].revents) requests();
+      if (all[0].revents) {
+        char junk[4096];
+        ssize_t k = read(0, junk, sizeof junk);
+        if (k == 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return 0;
+      }
+    }
+    /* Report ended tasks before spending time on a fork: Node is waiting to start the next one. */
+    reap();
+    flush_out();
+    short_ = (long)(count(IDLE) + count(FORMING)) < want;
+    if (short_ && (n == 0 || pause_ms == 0)) pause_ms = zygote() ? 0 : 100;
+  }
+}
+`;
