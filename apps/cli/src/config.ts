@@ -4,15 +4,16 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
-import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
-import type { z } from 'zod';
+import type { Document, LineCounter } from 'yaml';
 import {
+  type z,
   GuildError,
   assertPlugin,
   configSchema,
   formatLocation,
   isGuildError,
   suggest,
+  yamlLibrary,
   type GuildConfig,
   type GuildPlugin,
   type PluginEntry,
@@ -120,6 +121,7 @@ type ParsedDocs = Map<string, { doc: Document; lines: LineCounter }>;
  */
 function documentLoader(docs: ParsedDocs, show: (file: string) => string): Loader {
   return (filepath, content) => {
+    const { LineCounter, parseDocument } = yamlLibrary();
     const lines = new LineCounter();
     const isPackageJson = path.basename(filepath) === 'package.json';
     // JSON.parse (what npm uses) lets a later key win, so only guild's own files must be unique.
@@ -149,6 +151,7 @@ function locate(
   if (!parsed) return undefined;
   const full = [...(path.basename(file) === 'package.json' ? ['guild'] : []), ...fieldPath] as Array<string | number>;
   let node: unknown;
+  const { isMap, isNode, isScalar } = yamlLibrary();
   // The value may be missing (a required field): point at the nearest parent that exists.
   for (let n = full.length; n >= 0 && !isNode(node); n--) node = parsed.doc.getIn(full.slice(0, n), true);
   if (!isNode(node)) return undefined;

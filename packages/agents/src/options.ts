@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { GuildError, parseDuration } from '@guild/core';
+import { z, GuildError, parseDuration } from '@guild/core';
 import { ROLES } from './detect.js';
 
 const duration = (what: string) =>

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import { z } from '@guild/core';
 import { fakeIssue, removeTestdirs, testdir } from '@guild/test-utils';
 import { BdClient, BdError, describeCommand } from './bd-client';
 import { bdIssueSchema } from './bd-schema';

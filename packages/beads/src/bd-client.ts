@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import type { z } from 'zod';
-import { GuildError } from '@guild/core';
+import { type z, GuildError } from '@guild/core';
 
 /** How to run `bd`. */
 export interface BdClientOptions {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '@guild/core';
 import { BdError, type BdClient } from './bd-client';
 import { bdCommentSchema, bdIssueSchema, bdShownIssueSchema, type BdIssue, type BdShownIssue } from './bd-schema';
 

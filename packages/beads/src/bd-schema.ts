@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '@guild/core';
 
 /*
  * The parts of `bd --json` output guild reads (beads 1.0). Objects are loose: bd adds fields

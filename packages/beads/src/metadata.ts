@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { GuildError, type ResourceSpec } from '@guild/core';
+import { z, GuildError, type ResourceSpec } from '@guild/core';
 
 const text = (what: string) => z.string({ error: `must be ${what} (text)` }).min(1, { error: `must be ${what} (text)` });
 const RESOURCE = 'must be a resource name or a { name, shared } object';

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { GuildError } from '@guild/core';
+import { z, GuildError } from '@guild/core';
 
 const NAME = 'must be a name (text without spaces)';
 const name = z.string({ error: NAME }).regex(/^\S+$/, { error: NAME });

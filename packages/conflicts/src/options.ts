@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { GuildError } from '@guild/core';
+import { z, GuildError } from '@guild/core';
 
 /** The options of the `guild:conflicts` plugin (and of {@link LockTable}). */
 export const conflictsOptionsSchema = z.strictObject({

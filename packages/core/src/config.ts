@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod.js';
 import type { GuildPlugin } from './plugin.js';
 
 /** A plugin as written in config: a package name, `[name, options]`, or a plugin object. */

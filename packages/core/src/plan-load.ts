@@ -1,11 +1,23 @@
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
-import { isMap, isNode, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import type { z } from 'zod';
+import type * as YamlLibrary from 'yaml';
+import type { Document, Node } from 'yaml';
+import type * as z from './zod.js';
 import { GuildError, formatLocation, type SourceLocation } from './errors.js';
 import { DEFAULTS_FIELDS, PLAN_FIELDS, TASK_FIELDS, planFileSchema, type PlanDefaults } from './plan-schema.js';
 import type { TaskSpec } from './types.js';
+
+let yamlLib: typeof YamlLibrary | undefined;
+
+/**
+ * The full YAML library (`yaml`), loaded at first use: it takes longer to load than a small run
+ * takes to finish, and only explaining a bad file (plan or config) needs it.
+ */
+export function yamlLibrary(): typeof YamlLibrary {
+  return (yamlLib ??= createRequire(import.meta.url)('yaml') as typeof YamlLibrary);
+}
 
 /** The tasks of a plan file, with each task's `origin` pointing at its line. */
 export interface ParsedPlanFile {
@@ -46,6 +58,7 @@ export async function readPlanFile(file: string, cwd = process.cwd()): Promise<P
 export function parsePlanText(text: string, file: string): TaskSpec[] {
   const fast = isJson(file) ? parseValidJson(text, file) : parseValidYaml(text, file);
   if (fast) return fast;
+  const { LineCounter, parseDocument } = yamlLibrary();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number): SourceLocation => {
@@ -287,7 +300,7 @@ function fromProblems(code: 'PLAN_SYNTAX' | 'PLAN_INVALID', problems: Problem[])
 
 function nodeAt(doc: Document, pathParts: ReadonlyArray<PropertyKey>): Node | undefined {
   const found: unknown = doc.getIn(pathParts as Array<string | number>, true);
-  return isNode(found) ? found : undefined;
+  return yamlLibrary().isNode(found) ? found : undefined;
 }
 
 /** Turns a schema issue into a message at the line of the offending value. */
@@ -304,6 +317,7 @@ function describeIssue(
     const fields = fieldsFor(where);
     const key = issue.keys[0]!;
     let offset = parent?.range?.[0] ?? 0;
+    const { isMap, isNode } = yamlLibrary();
     if (isMap(parent)) {
       const pair = parent.items.find((p) => isNode(p.key) && (p.key as Node & { value?: unknown }).value === key);
       if (pair && isNode(pair.key)) offset = pair.key.range?.[0] ?? offset;

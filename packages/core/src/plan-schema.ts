@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod.js';
 import { parseDuration } from './duration.js';
 
 /** Task ids become file names (logs) and appear in messages: keep them plain. */

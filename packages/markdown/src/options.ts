@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { GuildError } from '@guild/core';
+import { z, GuildError } from '@guild/core';
 
 /** The options of the `guild:markdown` plugin. */
 export const markdownOptionsSchema = z

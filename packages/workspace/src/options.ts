@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { GuildError } from '@guild/core';
+import { z, GuildError } from '@guild/core';
 
 /** The options of the `guild:workspace` plugin. */
 export const workspaceOptionsSchema = z.strictObject({
