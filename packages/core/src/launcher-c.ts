@@ -25,6 +25,8 @@ export const LAUNCHER_C = String.raw`
 #include <sys/wait.h>
 #include <unistd.h>
 
+extern char **environ;
+
 enum { FREE, FORMING, IDLE, TASK };
 
 /* One child of the launcher: a zygote (forming or idle) or a task. */
@@ -156,37 +158,63 @@ static void fail(const char *msg) {
   _exit(127);
 }
 
+/* Whether the environment entry ("NAME=value") is for one of the n names. */
+static int named(const char *entry, char **names, size_t n) {
+  const char *eq = strchr(entry, '=');
+  size_t len = eq ? (size_t)(eq - entry) : strlen(entry);
+  for (size_t i = 0; i < n; i++)
+    if (strncmp(entry, names[i], len) == 0 && names[i][len] == 0) return 1;
+  return 0;
+}
+
 /* In a child: become the task described by the frame's fields after the first four. */
 static void run_frame(char *frame, size_t len) {
-  char *f[8] = {0};
+  char *f[9] = {0};
   size_t nf = 0;
   char *p = frame, *end = frame + len;
-  /* kind, want, id, zygote, cwd, log, header, command; then the environment */
-  while (nf < 8 && p <= end) {
+  /* kind, want, id, zygote, cwd, log, header, command, how many names to unset; then those
+   * names, then name, value pairs to set, all NUL-separated */
+  size_t nfields = 0;
+  for (char *q = frame; q < end; q++) nfields += *q == 0;
+  nfields++;
+  char **fields = malloc(nfields * sizeof *fields);
+  if (!fields) fail("out of memory");
+  size_t n = 0;
+  while (p <= end && n < nfields) {
     char *z = memchr(p, 0, (size_t)(end - p));
     if (!z) z = end;
     *z = 0;
-    f[nf++] = p;
+    fields[n++] = p;
     p = z + 1;
   }
-  if (nf < 8) fail("a malformed request");
-  size_t nenv = 0;
-  for (char *q = p; q < end; q++) nenv += *q == 0;
-  char **envp = malloc((nenv / 2 + 2) * sizeof *envp);
+  for (; nf < 9 && nf < n; nf++) f[nf] = fields[nf];
+  if (nf < 9) fail("a malformed request");
+  char *e;
+  unsigned long nunset = strtoul(f[8], &e, 10);
+  if (*e || nunset > n - 9) fail("a malformed request");
+  char **unset = fields + 9;
+  char **pairs = unset + nunset;
+  size_t npairs = (n - 9 - nunset) / 2;
+  /* the names being set, to drop their old values */
+  char **setnames = malloc((npairs + 1) * sizeof *setnames);
+  if (!setnames) fail("out of memory");
+  for (size_t i = 0; i < npairs; i++) setnames[i] = pairs[2 * i];
+  size_t nenviron = 0;
+  while (environ[nenviron]) nenviron++;
+  char **envp = malloc((nenviron + npairs + 1) * sizeof *envp);
   if (!envp) fail("out of memory");
   size_t ne = 0;
-  while (p < end) {
-    char *name = p;
-    char *z = memchr(p, 0, (size_t)(end - p));
-    if (!z) break;
-    char *value = z + 1;
-    if (value >= end) break;
-    char *z2 = memchr(value, 0, (size_t)(end - value));
-    if (!z2) z2 = end;
-    *z2 = 0;
-    *z = '=';  /* name=value in place */
-    envp[ne++] = name;
-    p = z2 + 1;
+  for (size_t i = 0; i < nenviron; i++)
+    if (!named(environ[i], unset, nunset) && !named(environ[i], setnames, npairs)) envp[ne++] = environ[i];
+  for (size_t i = 0; i < npairs; i++) {
+    char *name = pairs[2 * i], *value = pairs[2 * i + 1];
+    size_t nl = strlen(name), vl = strlen(value);
+    char *entry = malloc(nl + vl + 2);
+    if (!entry) fail("out of memory");
+    memcpy(entry, name, nl);
+    entry[nl] = '=';
+    memcpy(entry + nl + 1, value, vl + 1);
+    envp[ne++] = entry;
   }
   envp[ne] = NULL;
   const char *cwd = f[4], *logf = f[5], *header = f[6], *cmd = f[7];

@@ -18,8 +18,9 @@
  * - `req` (Node -> launcher): frames of a 4-byte big-endian length, then NUL-separated fields:
  *   kind (`J` run on an idle zygote, `S` fork now and answer), the wanted number of idle
  *   zygotes, the task id, the zygote's pid (J), cwd, log file, header, command, then the
- *   environment as name, value, name, value... Nothing is ever parsed as code: the fields go to
- *   chdir, open, write, %ENV and exec as data.
+ *   environment as a change to the launcher's own (which Node chose when it started it): the
+ *   number of names to remove, those names, then name, value, name, value... to set. Nothing
+ *   is ever parsed as code: the fields go to chdir, open, write, %ENV and exec as data.
  * - `rep` (launcher -> Node, read synchronously by Node): the answer to an `S` frame, one line:
  *   `<id> <pid>[ <start time>]`, or `<id> E <hex message>` when it could not fork.
  * - stdout (launcher -> Node, read asynchronously), lines: `Z <pid> <start time>` a zygote is
@@ -30,7 +31,7 @@
  *   EOF and exit; tasks' process groups are not touched: resuming the run deals with them).
  *
  * Before exec a task's process: opens the log for append as stdout and stderr, stdin from
- * /dev/null, writes the header, chdir, sets the environment to exactly the given one, and execs
+ * /dev/null, writes the header, chdir, changes the environment as asked, and execs
  * `/bin/sh -c <command>` (signals as Node's spawn leaves them: default dispositions, none
  * blocked). Failures before exec, and zygotes' readiness, are reported through a pipe shared by
  * all children (one short write each, so atomic), which is read before a child's exit is
@@ -148,7 +149,7 @@ sub fail {
 # is a copy. Signals need nothing: the launcher catches (does not ignore) the ones it handles, so
 # exec resets them, and fork leaves the mask as the main loop has it, empty.
 sub run_job {
-  my ($cwd, $log, $header, $cmd, @env) = @_;
+  my ($cwd, $log, $header, $cmd, $unset, @env) = @_;
   my $fd = POSIX::open($log, O_WRONLY | O_APPEND | O_CREAT, 0666);
   fail("cannot open its log file $log: $!") unless defined $fd;
   POSIX::dup2($fd, 1) if $fd != 1;
@@ -160,7 +161,7 @@ sub run_job {
   POSIX::close($null) if $null > 2;
   POSIX::write(1, $header, length $header) if length $header;
   fail($!{ENOENT} ? "its working directory $cwd does not exist" : "cannot enter its working directory $cwd: $!") unless chdir($cwd);
-  %ENV = ();
+  delete $ENV{$_} for splice(@env, 0, $unset =~ /^\d+$/ ? $unset : 0);
   for (my $i = 0; $i + 1 < @env; $i += 2) { $ENV{$env[$i]} = $env[$i + 1] }
   exec { '/bin/sh' } '/bin/sh', '-c', $cmd;
   fail("cannot run /bin/sh: $!");

@@ -81,6 +81,13 @@ function removeLauncherDir(dir: string): void {
   }
 }
 
+/** This process's environment as it is now, without unset values. */
+function snapshotEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  return env;
+}
+
 /** Blocks the thread for `ms` without spinning. */
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -147,14 +154,17 @@ export class Launcher {
       if (want === 'compiled' && !(compiled && 'path' in compiled)) return undefined;
       const [program, cmd, args]: [Exclude<LauncherProgram, 'auto'>, string, string[]] =
         compiled && 'path' in compiled ? ['compiled', compiled.path, [dir, pool]] : ['perl', options.perl ?? 'perl', ['-e', LAUNCHER_SCRIPT, dir, pool]];
+      // Tasks' environments are sent as changes to the launcher's own, which is then most of
+      // them: this process's. Nothing of it reaches perl (PERL5OPT and the like).
+      const env: Record<string, string> =
+        program === 'compiled' ? snapshotEnv() : { PATH: process.env.PATH ?? '/usr/bin:/bin' };
       child = spawn(cmd, args, {
         argv0: 'guild-launcher',
         // Its own session: a Ctrl-C at the terminal is for guild, which stops tasks its own way.
         detached: true,
         stdio: ['pipe', 'pipe', 'ignore'],
         cwd: '/',
-        // Nothing of the user's environment reaches perl (PERL5OPT and the like); tasks get theirs.
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        env,
       });
       child.on('error', () => {});
       if (child.pid === undefined) throw new Error('perl could not be started');
@@ -189,7 +199,7 @@ export class Launcher {
       // fs.realpathSync's cache, and a later import() through a symlink then fails.
       removeLauncherDir(dir);
       dir = undefined;
-      return new Launcher(child, reqFd, repFd, maxPool, program);
+      return new Launcher(child, reqFd, repFd, maxPool, program, env);
     } catch {
       for (const fd of fds) {
         try {
@@ -211,7 +221,14 @@ export class Launcher {
     }
   }
 
-  private constructor(child: ChildProcess, reqFd: number, repFd: number, maxPool: number, program: 'compiled' | 'perl') {
+  private constructor(
+    child: ChildProcess,
+    reqFd: number,
+    repFd: number,
+    maxPool: number,
+    program: 'compiled' | 'perl',
+    private readonly baseEnv: Record<string, string>,
+  ) {
     this.child = child;
     this.program = program;
     this.maxPool = maxPool;
@@ -262,7 +279,15 @@ export class Launcher {
     const zygote = this.idle.pop();
     this.want = Math.min(this.maxPool, Math.max(this.want, 2 * (this.pending.size + 1)));
     const fields = [zygote !== undefined ? 'J' : 'S', String(this.want), String(id), String(zygote ?? ''), req.cwd, req.logFile, req.header, req.command];
-    for (const [k, v] of Object.entries(req.env)) fields.push(k, v);
+    // The environment as a change to the launcher's: names to remove, then names to set.
+    const base = this.baseEnv;
+    const unset: string[] = [];
+    for (const k in base) if (!Object.hasOwn(req.env, k)) unset.push(k);
+    fields.push(String(unset.length), ...unset);
+    for (const k in req.env) {
+      const v = req.env[k]!;
+      if (base[k] !== v || !Object.hasOwn(base, k)) fields.push(k, v);
+    }
     // NUL cannot reach exec; the spawn path rejects such a task with Node's own error.
     for (const f of fields) {
       if (f.includes('\0')) {

@@ -181,6 +181,21 @@ describe.each(modes)('the shell runner ($name)', ({ name, make }) => {
     expect(seen.GUILD_TEST_LEAK).toBeUndefined();
   });
 
+  test("an environment like guild's own, with a value changed, one added and one removed", async () => {
+    const own = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+    const { HOME: _removed, ...rest } = own;
+    const env = { ...rest, GUILD_TEST_LEAK: 'changed', ADDED: 'new' };
+    const { log, result } = await run('exec env -0', { env });
+    expect(result.outcome).toBe('succeeded');
+    const seen: Record<string, string> = {};
+    for (const entry of log.slice(log.indexOf('\n') + 1).split('\0').filter((e) => e !== '')) {
+      const eq = entry.indexOf('=');
+      seen[entry.slice(0, eq)] = entry.slice(eq + 1);
+    }
+    expect(seen).toEqual({ ...env, PWD: dir });
+    expect('HOME' in seen).toBe(false);
+  });
+
   test('a large request: a long command and a long environment', async () => {
     const big = 'v'.repeat(120_000);
     const command = `printf '%s\\n' "\${#BIG1}" "\${#BIG2}" # ${'c'.repeat(100_000)}`;
