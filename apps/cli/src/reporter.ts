@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { GuildError, describeBlocker, formatDuration, stamp as runClock, summaryLine, type ReporterFactory, type RunEvent, type RunSummary } from '@guild/core';
+import { GuildError, describeBlocker, formatDuration, logReference, stamp as runClock, summaryLine, type ReporterFactory, type RunEvent, type RunSummary } from '@guild/core';
 import type { Context } from './commands.js';
 
 /** The built-in plain reporter: a line per transition, then the summary line. */
@@ -54,7 +54,6 @@ export function lineReporter(write: (line: string) => void, opts: { logDir: stri
   let t0 = 0;
   const started = new Map<string, number>();
   const stamp = (at: number) => runClock(at - t0);
-  const logPath = (id: string) => path.relative(opts.cwd, path.join(opts.logDir, `${id}.log`)) || `${id}.log`;
   const listener = (e: RunEvent) => {
     switch (e.type) {
       case 'run.started':
@@ -73,7 +72,7 @@ export function lineReporter(write: (line: string) => void, opts: { logDir: stri
         const took = formatDuration((e.at - (started.get(e.id) ?? e.at)) / 1000);
         const exit = e.exitCode !== undefined ? ` (exit ${e.exitCode})` : e.signal ? ` (${e.signal})` : '';
         const verb = e.outcome === 'timed-out' ? 'timed out' : e.outcome;
-        const tail = e.outcome === 'succeeded' ? '' : `${e.error ? `: ${e.error}` : ''}; log: ${logPath(e.id)}`;
+        const tail = e.outcome === 'succeeded' ? '' : `${e.error ? `: ${e.error}` : ''}; ${logReference(opts.logDir, opts.cwd, e.id)}`;
         write(`${stamp(e.at)} ${e.id} ${verb} in ${took}${exit}${tail}`);
         break;
       }

@@ -223,7 +223,7 @@ describe.concurrent('timeouts', () => {
     await mkdir(out);
     // ( sleep & ) double-forks: the grandchild is reparented away from the task's shell.
     const hang = (id: string, prelude = '') =>
-      `${prelude}( sleep 30 & echo $! > '${out}/${id}.bg' ); echo $$ > '${out}/${id}.sh'; sleep 30`;
+      `${prelude}( sleep 30 & echo $! > '${out}/${id}.bg' ); echo $$ > '${out}/${id}.sh'; echo waiting; sleep 30`;
     await writeFiles(dir, {
       'plan.yaml': planText([
         { id: 'hang', run: hang('hang'), timeout: '1s' },
@@ -263,7 +263,7 @@ describe.concurrent('timeouts', () => {
     await mkdir(out);
     await writeFiles(dir, {
       'plan.yaml': planText([
-        { id: 'stubborn', run: `trap '' TERM; ( sleep 30 & echo $! > '${out}/bg' ); echo $$ > '${out}/sh'; sleep 30`, timeout: '500ms' },
+        { id: 'stubborn', run: `trap '' TERM; ( sleep 30 & echo $! > '${out}/bg' ); echo $$ > '${out}/sh'; echo waiting; sleep 30`, timeout: '500ms' },
       ]),
     });
     const r = await guild(['run', 'plan.yaml'], dir);
@@ -444,9 +444,11 @@ describe.concurrent('guild logs, guild runs', () => {
     const talkerEnd = taskOf(view, 'talker').startedAt! + taskOf(view, 'talker').duration! * 1000;
     expect(followEnded, '--follow should wait for the task to end').toBeGreaterThanOrEqual(talkerEnd);
 
+    // A task that printed nothing has no log.
     const quiet = await guild(['logs', runId, 'quiet'], dir);
     expect(quiet.code).toBe(0);
-    expect(quiet.stdout).toMatch(/^--- guild: attempt 1 at /);
+    expect(quiet.stdout).toBe('');
+    expect(quiet.stderr).toBe(`guild: task quiet of run ${runId} has no output yet\n`);
     const nosuch = await guild(['logs', runId, 'nosuch'], dir);
     expect(nosuch.code).toBe(2);
     expect(nosuch.stderr).toBe(`guild: run ${runId} has no task "nosuch"; "guild status ${runId}" lists its tasks\n`);

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { formatDuration } from './duration.js';
 import type { RunSummary } from './scheduler.js';
 import type { Blocker } from './types.js';
@@ -46,4 +48,13 @@ export function stamp(ms: number): string {
   const m = Math.floor(total / 60000);
   const s = Math.floor((total % 60000) / 1000);
   return `[${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}.${String(total % 1000).padStart(3, '0')}]`;
+}
+
+/**
+ * `log: .guild/runs/<run>/logs/<id>.log` (relative to `cwd`), or `no output` when the task left
+ * no log: a task that printed nothing may have none.
+ */
+export function logReference(logDir: string, cwd: string, id: string): string {
+  const file = path.join(logDir, `${id}.log`);
+  return existsSync(file) ? `log: ${path.relative(cwd, file) || `${id}.log`}` : 'no output';
 }

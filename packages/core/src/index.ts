@@ -5,7 +5,7 @@ export * from './config.js';
 /** The schema library guild's packages share (a part of zod, see zod.ts): plugins may use it for their options. */
 export * as z from './zod.js';
 export { parseDuration, formatDuration } from './duration.js';
-export { describeBlocker, summaryLine, stamp } from './describe.js';
+export { describeBlocker, logReference, summaryLine, stamp } from './describe.js';
 export { taskSchema, planFileSchema, defaultsSchema, TASK_ID, type PlanFile, type PlanDefaults } from './plan-schema.js';
 export { readPlanFile, parsePlanText, suggest, yamlLibrary, type ParsedPlanFile } from './plan-load.js';
 export { createPlan, normalisePath, parseResource, locationOf, type CreatePlanOptions } from './plan.js';

@@ -5,6 +5,13 @@
  * starting a task through it costs about what `xargs` pays for one. launcher-build.ts compiles
  * it once per machine with the system's C compiler; without one, guild uses the perl launcher.
  *
+ * One difference: a task's stdout and stderr are a pipe to this launcher, which creates the log
+ * file at the task's first byte of output (header first), so a task that prints nothing leaves
+ * no file — on some file systems creating a file costs more than starting the process. All
+ * output a task wrote is in its log before its end is reported; a failure to save it is
+ * reported as `W <id> <hex message>` before the task's `X` line. When Node goes away, the
+ * launcher stays until its tasks' output is all saved.
+ *
  * The text must not contain a backquote or a dollar sign followed by a brace (it is a template
  * literal).
  */
@@ -37,10 +44,29 @@ struct kid {
   char id[24];     /* the task id, for a task */
   char start[24];  /* its start time, for an idle zygote */
   char *err;       /* a failure before exec, hex, when reported */
+  int relay;       /* its output's relay (an index in relays), -1 when none */
+  char *lost;      /* why its output could not be saved, hex, once its relay has closed */
+};
+
+/* A task's output on its way to its log file: the launcher holds the read end of the pipe that
+ * is the task's stdout and stderr, and creates the log at the first byte, so a task that prints
+ * nothing leaves no file. It lasts until every writer is gone (a task's leftover background
+ * processes may write after it ended). */
+struct relay {
+  int fd;          /* the read end; -1: the slot is free */
+  int logfd;       /* -1 until the first output */
+  char *path;      /* the log file, once the task is known */
+  char *header;    /* written before the first output */
+  char *err;       /* why its output could not be saved, hex */
+  pid_t owner;     /* the child it was made for */
 };
 
 static struct kid *kids;
 static size_t nkids, capkids;
+static struct relay *relays;
+static size_t nrelays, caprelays;
+/* Node is gone: no more requests; the launcher stays until its tasks' output is all saved. */
+static int orphaned;
 static int reqfd, repfd, sigr, sigw, str, stw;
 static long want = 2;
 static char *out;
@@ -49,6 +75,8 @@ static char *in;
 static size_t inlen, incap;
 static char stbuf[65536 + 8];
 static size_t stlen;
+
+static void nonblock(int fd);
 
 static void die(const char *what) {
   fprintf(stderr, "guild-launcher: %s: %s\n", what, strerror(errno));
@@ -109,15 +137,18 @@ static struct kid *add(pid_t pid, int state) {
   k->pid = pid;
   k->state = state;
   k->jw = -1;
+  k->relay = -1;
   return k;
 }
 
 static void drop(struct kid *k) {
   if (k->jw >= 0) close(k->jw);
   free(k->err);
+  free(k->lost);
   memset(k, 0, sizeof *k);
   k->state = FREE;
   k->jw = -1;
+  k->relay = -1;
 }
 
 static size_t count(int state) {
@@ -147,6 +178,92 @@ static void write_all(int fd, const char *s, size_t n) {
   }
 }
 
+static int relay_new(int fd) {
+  size_t i = 0;
+  while (i < nrelays && relays[i].fd >= 0) i++;
+  if (i == nrelays) {
+    if (nrelays == caprelays) {
+      caprelays = caprelays ? caprelays * 2 : 64;
+      relays = xrealloc(relays, caprelays * sizeof *relays);
+    }
+    nrelays++;
+  }
+  memset(&relays[i], 0, sizeof relays[i]);
+  relays[i].fd = fd;
+  relays[i].logfd = -1;
+  return (int)i;
+}
+
+static struct kid *find(pid_t pid);
+
+static void relay_close(struct relay *r) {
+  struct kid *k = r->err ? find(r->owner) : NULL;
+  if (k && k->state == TASK && !k->lost) {
+    k->lost = r->err;
+    r->err = NULL;
+  }
+  if (r->fd >= 0) close(r->fd);
+  if (r->logfd >= 0) close(r->logfd);
+  free(r->path);
+  free(r->header);
+  free(r->err);
+  memset(r, 0, sizeof *r);
+  r->fd = -1;
+  r->logfd = -1;
+}
+
+static void relay_fail(struct relay *r, const char *what) {
+  if (r->err) return;
+  char msg[4200];
+  snprintf(msg, sizeof msg, "its output could not be saved to %s: %s: %s", r->path ? r->path : "its log", what, strerror(errno));
+  size_t n = strlen(msg);
+  r->err = malloc(2 * n + 1);
+  if (r->err) hex_of(msg, n, r->err);
+}
+
+static int write_some(int fd, const char *s, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, s, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    s += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* Moves what the task wrote to its log; at most that many reads (rounds). Closes the relay at EOF. */
+static void relay_pump(struct relay *r, int rounds) {
+  static char buf[65536];
+  while (rounds-- > 0 && r->fd >= 0) {
+    ssize_t n = read(r->fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      n = 0;
+    }
+    if (n == 0) {
+      relay_close(r);
+      return;
+    }
+    if (r->err || !r->path) continue;
+    if (r->logfd < 0) {
+      r->logfd = open(r->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+      if (r->logfd < 0) {
+        relay_fail(r, "cannot open it");
+        continue;
+      }
+      if (r->header && *r->header && write_some(r->logfd, r->header, strlen(r->header)) != 0) {
+        relay_fail(r, "cannot write it");
+        continue;
+      }
+    }
+    if (write_some(r->logfd, buf, (size_t)n) != 0) relay_fail(r, "cannot write it");
+  }
+}
+
 /* In a child: a failure before exec. Say why on the status pipe, and exit 127. */
 static void fail(const char *msg) {
   char hex[3001], line[3100];
@@ -168,7 +285,7 @@ static int named(const char *entry, char **names, size_t n) {
 }
 
 /* In a child: become the task described by the frame's fields after the first four. */
-static void run_frame(char *frame, size_t len) {
+static void run_frame(char *frame, size_t len, int outfd) {
   char *f[9] = {0};
   size_t nf = 0;
   char *p = frame, *end = frame + len;
@@ -217,16 +334,12 @@ static void run_frame(char *frame, size_t len) {
     envp[ne++] = entry;
   }
   envp[ne] = NULL;
-  const char *cwd = f[4], *logf = f[5], *header = f[6], *cmd = f[7];
+  const char *cwd = f[4], *cmd = f[7];
   char msg[4200];
-  int fd = open(logf, O_WRONLY | O_APPEND | O_CREAT, 0666);
-  if (fd < 0) {
-    snprintf(msg, sizeof msg, "cannot open its log file %s: %s", logf, strerror(errno));
-    fail(msg);
-  }
-  if (fd != 1) dup2(fd, 1);
-  if (fd != 2) dup2(fd, 2);
-  if (fd > 2) close(fd);
+  /* stdout and stderr: the relay's pipe (the launcher writes the header and the log) */
+  if (outfd != 1) dup2(outfd, 1);
+  if (outfd != 2) dup2(outfd, 2);
+  if (outfd > 2) close(outfd);
   int null = open("/dev/null", O_RDONLY);
   if (null < 0) {
     snprintf(msg, sizeof msg, "cannot open /dev/null: %s", strerror(errno));
@@ -234,7 +347,6 @@ static void run_frame(char *frame, size_t len) {
   }
   if (null != 0) dup2(null, 0);
   if (null > 2) close(null);
-  if (*header) write_all(1, header, strlen(header));
   if (chdir(cwd) != 0) {
     if (errno == ENOENT)
       snprintf(msg, sizeof msg, "its working directory %s does not exist", cwd);
@@ -282,13 +394,35 @@ static void on_chld(int sig) {
 static void on_pipe(int sig) { (void)sig; }
 
 /* A zygote: its own session, nothing of the launcher's open, waiting for one task. */
+/* In a child: close what it must not keep of the launcher's (every descriptor the launcher
+ * holds closes at exec anyway; these would keep pipes open while the child waits). */
+static void close_launcher_fds(void) {
+  close(reqfd);
+  close(repfd);
+  close(sigr);
+  close(sigw);
+  close(str);
+  for (size_t i = 0; i < nkids; i++)
+    if (kids[i].jw >= 0) close(kids[i].jw);
+  for (size_t i = 0; i < nrelays; i++)
+    if (relays[i].fd >= 0) close(relays[i].fd);
+  signal(SIGCHLD, SIG_DFL);
+}
+
 static int zygote(void) {
-  int p[2];
+  int p[2], o[2];
   if (cloexec_pipe(p) != 0) return 0;
+  if (cloexec_pipe(o) != 0) {
+    close(p[0]);
+    close(p[1]);
+    return 0;
+  }
   pid_t pid = fork();
   if (pid < 0) {
     close(p[0]);
     close(p[1]);
+    close(o[0]);
+    close(o[1]);
     return 0;
   }
   if (pid == 0) {
@@ -300,14 +434,8 @@ static int zygote(void) {
         if (fd != null) dup2(null, fd);
       if (null > 2) close(null);
     }
-    close(reqfd);
-    close(repfd);
-    close(sigr);
-    close(sigw);
-    close(str);
-    for (size_t i = 0; i < nkids; i++)
-      if (kids[i].jw >= 0) close(kids[i].jw);
-    signal(SIGCHLD, SIG_DFL);
+    close(o[0]);
+    close_launcher_fds();
     char start[24] = "";
     int sfd = open("/proc/self/stat", O_RDONLY);
     if (sfd >= 0) {
@@ -345,10 +473,15 @@ static int zygote(void) {
     if (read_exact(p[0], frame, flen) != 0) _exit(0);
     close(p[0]);
     frame[flen] = 0;
-    run_frame(frame, flen);
+    run_frame(frame, flen, o[1]);
   }
   close(p[0]);
-  add(pid, FORMING)->jw = p[1];
+  close(o[1]);
+  nonblock(o[0]);
+  struct kid *k = add(pid, FORMING);
+  k->jw = p[1];
+  k->relay = relay_new(o[0]);
+  relays[k->relay].owner = pid;
   return 1;
 }
 
@@ -391,6 +524,24 @@ static void reap(void) {
     drain_status();
     struct kid *k = find(pid);
     if (!k) continue;
+    /* (its relay may have closed at EOF already, and the slot gone to another child) */
+    if (k->relay >= 0 && relays[k->relay].fd >= 0 && relays[k->relay].owner == pid) {
+      struct relay *r = &relays[k->relay];
+      if (k->state == TASK) {
+        /* All it wrote before it ended is in the pipe (at most the pipe's size): into the log
+         * before its end is reported, so a reader of the log sees it whole. */
+        relay_pump(r, 64);
+        if (r->fd >= 0 && r->err && !k->lost) {
+          k->lost = r->err;
+          r->err = NULL;
+          /* Later output of what it left running could not be saved either. */
+          relay_close(r);
+        }
+      } else {
+        relay_close(r);
+      }
+    }
+    if (k->state == TASK && k->lost) emitf("W %s ", k->id), emits(k->lost), emits("\n");
     if (k->state == TASK) {
       if (k->err)
         emitf("X %s %d ", k->id, status), emits(k->err), emits("\n");
@@ -404,6 +555,10 @@ static void reap(void) {
 }
 
 static void flush_out(void) {
+  if (orphaned) {
+    outlen = 0;
+    return;
+  }
   size_t off = 0;
   while (off < outlen) {
     ssize_t n = write(1, out + off, outlen - off);
@@ -432,6 +587,23 @@ static void reply(const char *line) {
   }
 }
 
+/* The log file and header of the task in the frame (fields 5 and 6), for its relay. */
+static void relay_for(struct kid *k, const char *frame, size_t len) {
+  if (k->relay < 0 || relays[k->relay].owner != k->pid) return;
+  struct relay *r = &relays[k->relay];
+  const char *p = frame, *end = frame + len;
+  for (int i = 0; i < 5 && p < end; i++) {
+    const char *z = memchr(p, 0, (size_t)(end - p));
+    p = z ? z + 1 : end;
+  }
+  const char *z = p < end ? memchr(p, 0, (size_t)(end - p)) : NULL;
+  if (!z) return;
+  r->path = strdup(p);
+  const char *h = z + 1;
+  const char *hz = h < end ? memchr(h, 0, (size_t)(end - h)) : NULL;
+  r->header = hz ? strndup(h, (size_t)(hz - h)) : strdup("");
+}
+
 /* J: hand the task to the idle zygote Node picked. */
 static void assign(const char *id, pid_t zpid, const char *frame, size_t len) {
   struct kid *k = find(zpid);
@@ -445,6 +617,7 @@ static void assign(const char *id, pid_t zpid, const char *frame, size_t len) {
   }
   k->state = TASK;
   snprintf(k->id, sizeof k->id, "%s", id);
+  relay_for(k, frame, len);
   unsigned char head[4] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16), (unsigned char)(len >> 8), (unsigned char)len};
   write_all(k->jw, (const char *)head, 4);
   write_all(k->jw, frame, len);
@@ -466,8 +639,8 @@ static void direct(const char *id, char *frame, size_t len) {
       reply(line);
       return;
     }
-  int p[2];
-  if (cloexec_pipe(p) != 0) {
+  int p[2], o[2] = {-1, -1};
+  if (cloexec_pipe(p) != 0 || (cloexec_pipe(o) != 0 && (close(p[0]), close(p[1]), 1))) {
     char hex[200];
     const char *m = strerror(errno);
     char msg[100];
@@ -486,6 +659,8 @@ static void direct(const char *id, char *frame, size_t len) {
     snprintf(msg, sizeof msg, "fork: %s", strerror(errno));
     close(p[0]);
     close(p[1]);
+    close(o[0]);
+    close(o[1]);
     hex_of(msg, strlen(msg), hex);
     snprintf(line, sizeof line, "%s E ", id);
     reply(line);
@@ -498,23 +673,22 @@ static void direct(const char *id, char *frame, size_t len) {
     setsid();
     write_all(p[1], "r", 1);
     close(p[1]);
-    close(reqfd);
-    close(repfd);
-    close(sigr);
-    close(sigw);
-    close(str);
-    for (size_t i = 0; i < nkids; i++)
-      if (kids[i].jw >= 0) close(kids[i].jw);
-    signal(SIGCHLD, SIG_DFL);
-    run_frame(frame, len);
+    close(o[0]);
+    close_launcher_fds();
+    run_frame(frame, len, o[1]);
   }
   close(p[1]);
+  close(o[1]);
+  nonblock(o[0]);
   char b;
   while (read(p[0], &b, 1) < 0 && errno == EINTR) {
   }
   close(p[0]);
   struct kid *k = add(pid, TASK);
   snprintf(k->id, sizeof k->id, "%s", id);
+  k->relay = relay_new(o[0]);
+  relays[k->relay].owner = pid;
+  relay_for(k, frame, len);
   snprintf(line, sizeof line, "%s %d\n", id, (int)pid);
   reply(line);
 }
@@ -615,21 +789,28 @@ int main(int argc, char **argv) {
   sigaction(SIGCHLD, &sa, NULL);
 
   int pause_ms = 0;
+  struct pollfd *all = NULL;
+  size_t capall = 0;
   for (;;) {
     reap();
     flush_out();
-    struct pollfd pf[4] = {
-        {.fd = 0, .events = POLLIN},
-        {.fd = reqfd, .events = POLLIN},
-        {.fd = sigr, .events = POLLIN},
-        {.fd = str, .events = POLLIN},
-    };
-    size_t npf = 4;
-    struct pollfd all[5];
-    memcpy(all, pf, sizeof pf);
-    if (outlen) all[npf++] = (struct pollfd){.fd = 1, .events = POLLOUT};
-    int short_ = (long)(count(IDLE) + count(FORMING)) < want;
-    int n = poll(all, npf, short_ ? pause_ms : -1);
+    if (orphaned && count(FREE) == nkids) {
+      size_t open_relays = 0;
+      for (size_t i = 0; i < nrelays; i++) open_relays += relays[i].fd >= 0;
+      if (open_relays == 0) return 0;
+    }
+    if (capall < nrelays + 5) {
+      capall = nrelays + 64;
+      all = xrealloc(all, capall * sizeof *all);
+    }
+    all[0] = (struct pollfd){.fd = orphaned ? -1 : 0, .events = POLLIN};
+    all[1] = (struct pollfd){.fd = orphaned ? -1 : reqfd, .events = POLLIN};
+    all[2] = (struct pollfd){.fd = sigr, .events = POLLIN};
+    all[3] = (struct pollfd){.fd = str, .events = POLLIN};
+    all[4] = (struct pollfd){.fd = outlen ? 1 : -1, .events = POLLOUT};
+    for (size_t i = 0; i < nrelays; i++) all[5 + i] = (struct pollfd){.fd = relays[i].fd, .events = POLLIN};
+    int short_ = !orphaned && (long)(count(IDLE) + count(FORMING)) < want;
+    int n = poll(all, 5 + nrelays, short_ ? pause_ms : -1);
     if (n < 0) {
       if (errno == EINTR) continue;
       die("poll");
@@ -641,17 +822,30 @@ int main(int argc, char **argv) {
         }
       }
       if (all[3].revents) drain_status();
+      /* Output first: a task blocked on a full pipe waits for nothing else. */
+      for (size_t i = 0; i < nrelays; i++)
+        if (all[5 + i].revents && relays[i].fd == all[5 + i].fd) relay_pump(&relays[i], 4);
       if (all[1].revents) requests();
       if (all[0].revents) {
         char junk[4096];
         ssize_t k = read(0, junk, sizeof junk);
-        if (k == 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return 0;
+        if (k == 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+          /* Node is gone. Idle children go (they see EOF); tasks run on, and their output is
+           * saved until they end, then the launcher exits. */
+          orphaned = 1;
+          outlen = 0;
+          for (size_t i = 0; i < nkids; i++)
+            if (kids[i].jw >= 0) {
+              close(kids[i].jw);
+              kids[i].jw = -1;
+            }
+        }
       }
     }
     /* Report ended tasks before spending time on a fork: Node is waiting to start the next one. */
     reap();
     flush_out();
-    short_ = (long)(count(IDLE) + count(FORMING)) < want;
+    short_ = !orphaned && (long)(count(IDLE) + count(FORMING)) < want;
     if (short_ && (n == 0 || pause_ms == 0)) pause_ms = zygote() ? 0 : 100;
   }
 }

@@ -212,6 +212,34 @@ describe.each(['compiled', 'perl'] as const)('the %s launcher', (program) => {
   });
 
   const esbuild = path.join(ROOT, 'node_modules', '.bin', 'esbuild');
+  if (program === 'compiled')
+    test.runIf(linux && existsSync(esbuild))(
+      'when Node goes away mid-task, the task runs on and its output is still saved; then the launcher exits',
+      async () => {
+        const dir = await tmp();
+        const bundle = path.join(dir, 'launcher.mjs');
+        execFileSync(esbuild, [path.join(ROOT, 'packages/core/src/launcher.ts'), '--bundle', '--platform=node', '--format=esm', `--outfile=${bundle}`, '--log-level=warning']);
+        const script = path.join(dir, 'main.mjs');
+        const log = path.join(dir, 'task.log');
+        writeFileSync(
+          script,
+          `import { Launcher } from './launcher.mjs';
+const l = Launcher.start({ program: 'compiled' });
+const r = l.launch({ command: 'echo early; sleep 0.5; echo late', cwd: ${JSON.stringify(dir)}, env: { PATH: process.env.PATH }, logFile: ${JSON.stringify(log)}, header: '' });
+console.log(JSON.stringify({ launcher: l.pid, task: r.pid }));
+setTimeout(() => process.exit(0), 100);
+`,
+        );
+        const out = execFileSync(process.execPath, [script], { cwd: dir, encoding: 'utf8' });
+        const { launcher: launcherPid, task } = JSON.parse(out.trim()) as { launcher: number; task: number };
+        expect(isAlive(task)).toBe(true);
+        expect(isAlive(launcherPid)).toBe(true);
+        expect(await waitFor(() => existsSync(log) && readFileSync(log, 'utf8') === 'early\nlate\n')).toBe(true);
+        expect(await waitFor(() => gone(launcherPid) && gone(task))).toBe(true);
+      },
+      30_000,
+    );
+
   test.runIf(linux && existsSync(esbuild))(
     'it does not keep Node alive, and exits when Node does',
     async () => {

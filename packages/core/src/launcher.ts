@@ -59,6 +59,8 @@ const MAX_POOL = 32;
 interface Pending {
   pid: number;
   resolve: (r: RunResult) => void;
+  /** Why its output could not be saved, when that happened. */
+  lost?: string;
 }
 
 /** Signal names by number; the first name wins (SIGABRT, not SIGIOT), as in Node's own reports. */
@@ -398,6 +400,10 @@ export class Launcher {
         const i = this.idle.indexOf(pid);
         if (i >= 0) this.idle.splice(i, 1);
         this.startOf.delete(pid);
+      } else if (kind === 'W') {
+        // The task's output could not be saved (compiled launcher): its X line follows.
+        const p = this.pending.get(Number(a));
+        if (p && b) p.lost = Buffer.from(b, 'hex').toString();
       } else if (kind === 'X') {
         const id = Number(a);
         const p = this.pending.get(id);
@@ -405,7 +411,9 @@ export class Launcher {
         this.pending.delete(id);
         this.runningPids.delete(p.pid);
         if (this.pending.size === 0) unrefStream(this.stdout);
-        p.resolve(resultOf(Number(b), hex));
+        const result = resultOf(Number(b), hex);
+        // Output that could not be saved fails the task, whatever its exit: it is lost.
+        p.resolve(p.lost === undefined ? result : { ...result, outcome: 'failed', error: p.lost });
       }
     }
   }

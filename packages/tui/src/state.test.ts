@@ -64,7 +64,7 @@ describe('applyEvent', () => {
       {
         mark: 'failed',
         tone: 'fail',
-        text: '[00:05.300] db-migrate failed in 1.0s (exit 3): boom; log: .guild/runs/RUN1/logs/db-migrate.log',
+        text: '[00:05.300] db-migrate failed in 1.0s (exit 3): boom; no output',
       },
       { mark: 'skipped', tone: 'dim', text: '[00:05.300] api skipped: dependency db-migrate failed' },
     ]);
@@ -101,7 +101,7 @@ describe('applyEvent', () => {
     expect(doneCount(s)).toBe(0);
     expect(s.tasks.get('db-seed')).toMatchObject({ state: 'retrying', attempt: 2, retryAt: T0 + 2000 });
     expect(s.lines.map((l) => l.text)).toEqual([
-      '[00:00.500] db-seed failed in 500ms (exit 1); log: .guild/runs/RUN1/logs/db-seed.log',
+      '[00:00.500] db-seed failed in 500ms (exit 1); no output',
       '[00:00.500] db-seed will retry (attempt 2) in 1.5s',
     ]);
   });

@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { formatDuration, stamp, type Blocker, type FinishOutcome, type Plan, type RunEvent, type TaskState } from '@guild/core';
+import { formatDuration, logReference, stamp, type Blocker, type FinishOutcome, type Plan, type RunEvent, type TaskState } from '@guild/core';
 
 /** Where a task is, as the monitor shows it: core's states plus `starting` (launched, no pid yet). */
 export type ViewState = TaskState | 'starting';
@@ -231,7 +230,7 @@ export function applyEvent(s: MonitorState, e: RunEvent, quiet = false): void {
       t.pid = undefined;
       const exit = e.exitCode !== undefined ? ` (exit ${e.exitCode})` : e.signal ? ` (${e.signal})` : '';
       const verb = e.outcome === 'timed-out' ? 'timed out' : e.outcome;
-      const tail = e.outcome === 'succeeded' ? '' : `${e.error ? `: ${e.error}` : ''}; log: ${logPath(s, t.id)}`;
+      const tail = e.outcome === 'succeeded' ? '' : `${e.error ? `: ${e.error}` : ''}; ${logReference(s.logDir, s.cwd, t.id)}`;
       print({ ...FINISH_LOOK[e.outcome], text: `${at(e.at)} ${t.id} ${verb} in ${formatDuration(took / 1000)}${exit}${tail}` });
       break;
     }
@@ -256,6 +255,3 @@ export function applyEvent(s: MonitorState, e: RunEvent, quiet = false): void {
   }
 }
 
-function logPath(s: MonitorState, id: string): string {
-  return path.relative(s.cwd, path.join(s.logDir, `${id}.log`)) || `${id}.log`;
-}

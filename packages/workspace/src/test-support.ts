@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   PluginHost,
@@ -83,8 +83,11 @@ export function finishedError(events: readonly RunEvent[], id: string): string |
   return e?.type === 'task.finished' ? e.error : undefined;
 }
 
-/** A task's log file of a run. */
-export const taskLog = (runDir: string, id: string): string => readFileSync(path.join(runDir, 'logs', `${id}.log`), 'utf8');
+/** A task's log file of a run ('' when it has none: it printed nothing). */
+export const taskLog = (runDir: string, id: string): string => {
+  const file = path.join(runDir, 'logs', `${id}.log`);
+  return existsSync(file) ? readFileSync(file, 'utf8') : '';
+};
 
 /**
  * A shell command that waits until `file` exists, polling; it gives up with exit code 9 after
