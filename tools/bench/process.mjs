@@ -101,6 +101,14 @@ export async function run({ write = console.log, profile = process.argv.includes
         args: ['-c', `mkdir -p xlogs && seq ${TASKS} | xargs -P ${JOBS} -I{} /bin/sh -c 'exec >>xlogs/t{}.log 2>&1 </dev/null; true'`],
         guild: true,
       },
+      {
+        key: 'guild-perl',
+        label: `(info) guild run -j ${JOBS}, perl launcher`,
+        cmd: process.execPath,
+        args: [CLI, 'run', 'plan.yaml', '-j', String(JOBS)],
+        env: { ...process.env, GUILD_LAUNCHER: 'perl' },
+        guild: true,
+      },
       { key: 'guild1', label: '(info) guild run, 1 task: fixed cost', cmd: process.execPath, args: [CLI, 'run', 'one.yaml', '-j', String(JOBS)], guild: true },
       { key: 'node0', label: '(info) node -e 0: Node startup', cmd: process.execPath, args: ['-e', '0'] },
     ].filter(Boolean);
@@ -113,7 +121,7 @@ export async function run({ write = console.log, profile = process.argv.includes
           await rm(path.join(dir, '.guild'), { recursive: true, force: true });
           await rm(path.join(dir, 'xlogs'), { recursive: true, force: true });
         }
-        const r = await runProcess(c.cmd, c.args, { cwd: dir, stdout: devnull, timeoutMs: 300_000, sampleRss: true });
+        const r = await runProcess(c.cmd, c.args, { cwd: dir, env: c.env, stdout: devnull, timeoutMs: 300_000, sampleRss: true });
         if (r.timedOut || r.code !== 0) {
           throw new Error(`${c.label} failed (exit ${r.code}${r.timedOut ? ', timed out' : ''}): ${r.stderr.slice(0, 2000)}`);
         }
