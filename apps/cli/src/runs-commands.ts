@@ -190,15 +190,20 @@ export async function logsCommand(
       closeSync(fd);
     }
   };
+  const settledIn = (state: ReturnType<typeof replayRun>): boolean =>
+    !['pending', 'ready', 'waiting', 'running', 'retrying'].includes(state.tasks.get(taskId)!.state);
   drain();
   if (!o.follow) {
-    if (offset === 0) io.stderr(`guild: task ${taskId} of run ${runId} has no output yet\n`);
+    if (offset === 0) {
+      // A task that printed nothing has no log (guild makes it at the first output).
+      const ended = settledIn(replayRun(paths, stored));
+      io.stderr(`guild: task ${taskId} of run ${runId} ${ended ? 'printed nothing' : 'has no output yet'}\n`);
+    }
     return 0;
   }
   for (;;) {
     const state = replayRun(paths, stored);
-    const task = state.tasks.get(taskId)!;
-    const settled = !['pending', 'ready', 'waiting', 'running', 'retrying'].includes(task.state);
+    const settled = settledIn(state);
     const stopped = state.state !== 'running' || !driverAlive(paths);
     drain();
     if (settled || stopped) return 0;

@@ -433,6 +433,10 @@ describe.concurrent('guild logs, guild runs', () => {
     const driver = startTagged(['run', 'plan.yaml'], dir);
     const runId = runIdFrom(await driver.waitForLine(/^guild run /));
     await driver.waitForLine(/\] talker started /);
+    // quiet waits for talker: nothing from it yet.
+    const early = await guild(['logs', runId, 'quiet'], dir);
+    expect(early.code).toBe(0);
+    expect(early.stderr).toBe(`guild: task quiet of run ${runId} has no output yet\n`);
     const follow = await guild(['logs', runId.slice(0, 12), 'talker', '--follow'], dir);
     const followEnded = Date.now();
     expect(follow.code, show(follow)).toBe(0);
@@ -448,7 +452,7 @@ describe.concurrent('guild logs, guild runs', () => {
     const quiet = await guild(['logs', runId, 'quiet'], dir);
     expect(quiet.code).toBe(0);
     expect(quiet.stdout).toBe('');
-    expect(quiet.stderr).toBe(`guild: task quiet of run ${runId} has no output yet\n`);
+    expect(quiet.stderr).toBe(`guild: task quiet of run ${runId} printed nothing\n`);
     const nosuch = await guild(['logs', runId, 'nosuch'], dir);
     expect(nosuch.code).toBe(2);
     expect(nosuch.stderr).toBe(`guild: run ${runId} has no task "nosuch"; "guild status ${runId}" lists its tasks\n`);
