@@ -625,6 +625,17 @@ static void assign(const char *id, pid_t zpid, const char *frame, size_t len) {
   k->jw = -1;
 }
 
+/* The answer to an S request that failed: "<id> E <hex of what: strerror(errno)>". */
+static void reply_error(const char *id, const char *what) {
+  char msg[100], hex[201], line[64];
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(errno));
+  hex_of(msg, strlen(msg), hex);
+  snprintf(line, sizeof line, "%s E ", id);
+  reply(line);
+  reply(hex);
+  reply("\n");
+}
+
 /* S: a pid now: an idle zygote if there is one, else a fork, answered once the child leads its
  * own session and process group. */
 static void direct(const char *id, char *frame, size_t len) {
@@ -639,33 +650,24 @@ static void direct(const char *id, char *frame, size_t len) {
       reply(line);
       return;
     }
-  int p[2], o[2] = {-1, -1};
-  if (cloexec_pipe(p) != 0 || (cloexec_pipe(o) != 0 && (close(p[0]), close(p[1]), 1))) {
-    char hex[200];
-    const char *m = strerror(errno);
-    char msg[100];
-    snprintf(msg, sizeof msg, "pipe: %s", m);
-    hex_of(msg, strlen(msg), hex);
-    snprintf(line, sizeof line, "%s E ", id);
-    reply(line);
-    reply(hex);
-    reply("\n");
+  int p[2], o[2];
+  if (cloexec_pipe(p) != 0) {
+    reply_error(id, "pipe");
+    return;
+  }
+  if (cloexec_pipe(o) != 0) {
+    reply_error(id, "pipe");
+    close(p[0]);
+    close(p[1]);
     return;
   }
   pid_t pid = fork();
   if (pid < 0) {
-    char hex[200];
-    char msg[100];
-    snprintf(msg, sizeof msg, "fork: %s", strerror(errno));
+    reply_error(id, "fork");
     close(p[0]);
     close(p[1]);
     close(o[0]);
     close(o[1]);
-    hex_of(msg, strlen(msg), hex);
-    snprintf(line, sizeof line, "%s E ", id);
-    reply(line);
-    reply(hex);
-    reply("\n");
     return;
   }
   if (pid == 0) {

@@ -213,24 +213,26 @@ describe.each(['compiled', 'perl'] as const)('the %s launcher', (program) => {
 
   // (a devDependency of this package: bundles launcher.ts for a process of its own)
   const esbuild = path.join(ROOT, 'packages', 'core', 'node_modules', '.bin', 'esbuild');
+  /** A folder with launcher.ts bundled as ./launcher.mjs and `body` (which imports it) as main.mjs. */
+  async function scriptUsingLauncher(body: (dir: string) => string): Promise<{ dir: string; script: string }> {
+    const dir = await tmp();
+    execFileSync(esbuild, [path.join(ROOT, 'packages/core/src/launcher.ts'), '--bundle', '--platform=node', '--format=esm', `--outfile=${path.join(dir, 'launcher.mjs')}`, '--log-level=warning']);
+    const script = path.join(dir, 'main.mjs');
+    writeFileSync(script, `import { Launcher } from './launcher.mjs';\n${body(dir)}`);
+    return { dir, script };
+  }
   if (program === 'compiled')
     test.runIf(linux)(
       'when Node goes away mid-task, the task runs on and its output is still saved; then the launcher exits',
       async () => {
-        const dir = await tmp();
-        const bundle = path.join(dir, 'launcher.mjs');
-        execFileSync(esbuild, [path.join(ROOT, 'packages/core/src/launcher.ts'), '--bundle', '--platform=node', '--format=esm', `--outfile=${bundle}`, '--log-level=warning']);
-        const script = path.join(dir, 'main.mjs');
-        const log = path.join(dir, 'task.log');
-        writeFileSync(
-          script,
-          `import { Launcher } from './launcher.mjs';
-const l = Launcher.start({ program: 'compiled' });
-const r = l.launch({ command: 'echo early; sleep 0.5; echo late', cwd: ${JSON.stringify(dir)}, env: { PATH: process.env.PATH }, logFile: ${JSON.stringify(log)}, header: '' });
+        const { dir, script } = await scriptUsingLauncher(
+          (d) => `const l = Launcher.start({ program: 'compiled' });
+const r = l.launch({ command: 'echo early; sleep 0.5; echo late', cwd: ${JSON.stringify(d)}, env: { PATH: process.env.PATH }, logFile: ${JSON.stringify(path.join(d, 'task.log'))}, header: '' });
 console.log(JSON.stringify({ launcher: l.pid, task: r.pid }));
 setTimeout(() => process.exit(0), 100);
 `,
         );
+        const log = path.join(dir, 'task.log');
         const out = execFileSync(process.execPath, [script], { cwd: dir, encoding: 'utf8' });
         const { launcher: launcherPid, task } = JSON.parse(out.trim()) as { launcher: number; task: number };
         expect(isAlive(task)).toBe(true);
@@ -244,15 +246,9 @@ setTimeout(() => process.exit(0), 100);
   test.runIf(linux)(
     'it does not keep Node alive, and exits when Node does',
     async () => {
-      const dir = await tmp();
-      const bundle = path.join(dir, 'launcher.mjs');
-      execFileSync(esbuild, [path.join(ROOT, 'packages/core/src/launcher.ts'), '--bundle', '--platform=node', '--format=esm', `--outfile=${bundle}`, '--log-level=warning']);
-      const script = path.join(dir, 'main.mjs');
-      writeFileSync(
-        script,
-        `import { Launcher } from './launcher.mjs';
-const l = Launcher.start({ program: ${JSON.stringify(program)} });
-const r = l.launch({ command: 'sleep 0.3; echo done', cwd: ${JSON.stringify(dir)}, env: { PATH: process.env.PATH }, logFile: ${JSON.stringify(path.join(dir, 'task.log'))}, header: '' });
+      const { dir, script } = await scriptUsingLauncher(
+        (d) => `const l = Launcher.start({ program: ${JSON.stringify(program)} });
+const r = l.launch({ command: 'sleep 0.3; echo done', cwd: ${JSON.stringify(d)}, env: { PATH: process.env.PATH }, logFile: ${JSON.stringify(path.join(d, 'task.log'))}, header: '' });
 console.log(JSON.stringify({ launcher: l.pid }));
 r.done.then((res) => console.log(JSON.stringify(res)));
 `,
