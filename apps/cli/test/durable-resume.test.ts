@@ -54,6 +54,9 @@ describe.concurrent('durable run bugs', () => {
     const driver = startTagged(['run', 'plan.yaml', '-j', '3'], dir);
     const runId = runIdFrom(await driver.waitForLine(/^guild run /));
     await driver.waitForLine(/\] t2 started /);
+    // A task is reported started once its process exists; its shell writes the record a moment
+    // later. Kill only after it did, so no first attempt looks as if it started after the resume.
+    await waitFor('t0-t2 to record their start', async () => (await readRecords(rec)).size === 3);
     const s = await guild(['serialize', runId], dir);
     expect(s.code, show(s)).toBe(0);
     driver.child.kill('SIGKILL');
@@ -78,6 +81,7 @@ describe.concurrent('durable run bugs', () => {
     const driver = startTagged(['run', 'plan.yaml', '-j', '1', '--boost', '1'], dir);
     const runId = runIdFrom(await driver.waitForLine(/^guild run /));
     await driver.waitForLine(/\] a started /);
+    await waitFor('a to record its start', async () => (await readRecords(rec)).has('a'));
     driver.child.kill('SIGKILL');
     await driver.result;
     const resumeAt = Date.now();
