@@ -8,6 +8,7 @@ import {
   GuildError,
   newRunId,
   pickRun,
+  prepareSharedLauncher,
   resumeRun,
   runPlan,
   simulate,
@@ -258,6 +259,8 @@ export async function runCommand(
   },
 ): Promise<number> {
   const reporterFactory = chooseReporter(ctx, o.reporter);
+  // Up by the time the first task starts: it comes up while the plan loads.
+  prepareSharedLauncher();
   const plan = o.resume === undefined ? await loadPlan(ctx, what!) : undefined;
   for (const w of plan ? (warningsOf.get(plan) ?? []) : []) ctx.io.stderr(`guild: warning: ${w}\n`);
   const runId = o.resume === undefined ? newRunId() : pickRun(ctx.projectRoot, o.resume);

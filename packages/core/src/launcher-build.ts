@@ -10,6 +10,8 @@ export interface CompiledLauncherOptions {
   cacheDir?: string;
   /** The C compiler to run (default `$CC`, else `cc`); a program, never a shell command. */
   compiler?: string;
+  /** Build it when it is not in the cache yet (default `true`); `false` answers with an error instead. */
+  build?: boolean;
 }
 
 /** Where it was, or why there is none. */
@@ -57,6 +59,7 @@ export function compiledLauncher(options: CompiledLauncherOptions = {}): Compile
       unlinkSync(bin);
     }
     if (existsSync(failed)) return { error: readFileSync(failed, 'utf8').trim() };
+    if (options.build === false) return { error: 'not built yet' };
   } catch (e) {
     return { error: `cannot use ${dir}: ${(e as Error).message}` };
   }

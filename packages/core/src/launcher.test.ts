@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, test } from 'vitest';
+import { compiledLauncher } from './launcher-build.js';
 import { Launcher, sharedLauncher } from './launcher.js';
 import { createPlan } from './plan.js';
 import { isAlive } from './proc.js';
@@ -89,6 +90,24 @@ describe('the process launcher', () => {
     expect(shared).toBeDefined();
     expect(shared!.program).toBe('compiled');
     expect(Number(readFileSync(path.join(dir, 'ppid'), 'utf8'))).toBe(shared!.pid);
+  });
+
+  test('started ahead of use: begin() returns at once, finish() connects; with ifBuilt, nothing is compiled', async () => {
+    const empty = await tmp();
+    const cacheDir = path.join(empty, 'cache');
+    expect(Launcher.begin({ cacheDir, ifBuilt: true })).toBeUndefined();
+    expect(existsSync(cacheDir) ? readdirSync(cacheDir) : [], 'a launcher was built').toEqual([]);
+    expect(compiledLauncher()).toHaveProperty('path');
+    const starting = Launcher.begin({ ifBuilt: true });
+    expect(starting).toBeDefined();
+    const l = starting!.finish()!;
+    started.push(l);
+    expect(l.program).toBe('compiled');
+    const dir = await tmp();
+    const r = l.launch({ command: 'echo "$PPID" > ppid', cwd: dir, env: { PATH: process.env.PATH ?? '' }, logFile: path.join(dir, 'a.log'), header: '' });
+    expect(r.kind).toBe('started');
+    if (r.kind === 'started') expect(await r.done).toMatchObject({ outcome: 'succeeded' });
+    expect(Number(readFileSync(path.join(dir, 'ppid'), 'utf8'))).toBe(l.pid);
   });
 
   test('without a C compiler, the perl launcher', () => {

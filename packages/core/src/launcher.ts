@@ -139,21 +139,30 @@ export class Launcher {
   private readonly replyBuf = Buffer.allocUnsafe(512);
 
   /**
-   * Starts a launcher and waits (synchronously, blocking this thread for the perl start-up, some
+   * Starts a launcher and waits (synchronously, blocking this thread for its start-up, some
    * milliseconds) until it can take requests. Undefined when it cannot be had: no perl, or it
    * failed to come up.
    */
   static start(options: LauncherOptions = {}): Launcher | undefined {
+    return Launcher.begin(options)?.finish();
+  }
+
+  /**
+   * Starts a launcher without waiting for it: {@link StartingLauncher.finish} later waits until
+   * it takes requests (by then it usually does). Undefined when it cannot be started, or when
+   * `ifBuilt` is set and the compiled launcher would first have to be built.
+   */
+  static begin(options: LauncherOptions & { ifBuilt?: boolean } = {}): StartingLauncher | undefined {
     let dir: string | undefined;
     let child: ChildProcess | undefined;
-    const fds: number[] = [];
     try {
-      dir = mkdtempSync(path.join(os.tmpdir(), 'guild-launcher-'));
       const maxPool = Math.max(0, Math.min(MAX_POOL, options.maxPool ?? MAX_POOL));
       const pool = String(Math.min(INITIAL_POOL, maxPool));
       const want = options.program ?? 'auto';
-      const compiled = want === 'perl' ? undefined : compiledLauncher({ cacheDir: options.cacheDir, compiler: options.compiler });
-      if (want === 'compiled' && !(compiled && 'path' in compiled)) return undefined;
+      const compiled =
+        want === 'perl' ? undefined : compiledLauncher({ cacheDir: options.cacheDir, compiler: options.compiler, build: !options.ifBuilt });
+      if ((want === 'compiled' || options.ifBuilt) && !(compiled && 'path' in compiled)) return undefined;
+      dir = mkdtempSync(path.join(os.tmpdir(), 'guild-launcher-'));
       const [program, cmd, args]: [Exclude<LauncherProgram, 'auto'>, string, string[]] =
         compiled && 'path' in compiled ? ['compiled', compiled.path, [dir, pool]] : ['perl', options.perl ?? 'perl', ['-e', LAUNCHER_SCRIPT, dir, pool]];
       // Tasks' environments are sent as changes to the launcher's own, which is then most of
@@ -169,58 +178,18 @@ export class Launcher {
         env,
       });
       child.on('error', () => {});
-      if (child.pid === undefined) throw new Error('perl could not be started');
-      const pid = child.pid;
-      const req = path.join(dir, 'req');
-      const deadline = Date.now() + (options.startTimeoutMs ?? 5000);
-      while (!existsSync(req)) {
-        if (Date.now() > deadline || !isAlive(pid)) throw new Error('the launcher did not start');
-        sleepSync(1);
-      }
-      // Opened so that no open can block, whatever the launcher does meanwhile: a blocking open
-      // of a FIFO waits for the other end, so hold the other end ourselves for a moment.
-      const rep = path.join(dir, 'rep');
-      const open = (file: string, flags: number): number => {
-        const fd = openSync(file, flags);
-        fds.push(fd);
-        return fd;
-      };
-      const close = (fd: number): void => {
-        fds.splice(fds.indexOf(fd), 1);
-        closeSync(fd);
-      };
-      const repOther = open(rep, fsc.O_RDONLY | fsc.O_NONBLOCK);
-      const repHold = open(rep, fsc.O_WRONLY | fsc.O_NONBLOCK);
-      const repFd = open(rep, fsc.O_RDONLY);
-      const reqHold = open(req, fsc.O_RDONLY | fsc.O_NONBLOCK);
-      const reqFd = open(req, fsc.O_WRONLY);
-      close(repOther);
-      close(repHold);
-      close(reqHold);
-      // Not rmSync(dir, { recursive: true }): on Node 20 its last stat (of a FIFO) can poison
-      // fs.realpathSync's cache, and a later import() through a symlink then fails.
-      removeLauncherDir(dir);
-      dir = undefined;
-      return new Launcher(child, reqFd, repFd, maxPool, program, env);
+      if (child.pid === undefined) throw new Error('the launcher could not be started');
+      return new StartingLauncher(child, dir, program, env, maxPool, options.startTimeoutMs ?? 5000);
     } catch {
-      for (const fd of fds) {
-        try {
-          closeSync(fd);
-        } catch {
-          // already closed
-        }
-      }
-      if (child?.pid !== undefined) {
-        try {
-          child.kill('SIGKILL');
-        } catch {
-          // gone
-        }
-        child.unref();
-      }
+      if (child) abandonChild(child);
       if (dir) removeLauncherDir(dir);
       return undefined;
     }
+  }
+
+  /** @internal (used by {@link StartingLauncher}) */
+  static connect(starting: StartingLauncher, reqFd: number, repFd: number): Launcher {
+    return new Launcher(starting.child, reqFd, repFd, starting.maxPool, starting.program, starting.env);
   }
 
   private constructor(
@@ -479,7 +448,108 @@ function unrefStream(s: Readable | Writable): void {
   (s as unknown as { unref?: () => void }).unref?.();
 }
 
+/** Kills a launcher that will not be used, without waiting for it. */
+function abandonChild(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    child.kill('SIGKILL');
+  } catch {
+    // gone
+  }
+  child.unref();
+}
+
+/** A launcher started by {@link Launcher.begin}, not yet taking requests. */
+export class StartingLauncher {
+  private done = false;
+
+  /** @internal */
+  constructor(
+    readonly child: ChildProcess,
+    private readonly dir: string,
+    readonly program: 'compiled' | 'perl',
+    readonly env: Record<string, string>,
+    readonly maxPool: number,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /**
+   * Waits (synchronously) until the launcher takes requests and connects to it. Undefined when
+   * it failed to come up; call it once.
+   */
+  finish(): Launcher | undefined {
+    if (this.done) throw new Error('StartingLauncher.finish() was called twice');
+    this.done = true;
+    const { child, dir } = this;
+    const fds: number[] = [];
+    try {
+      const pid = child.pid!;
+      const req = path.join(dir, 'req');
+      const deadline = Date.now() + this.timeoutMs;
+      while (!existsSync(req)) {
+        if (Date.now() > deadline || !isAlive(pid)) throw new Error('the launcher did not start');
+        sleepSync(1);
+      }
+      // Opened so that no open can block, whatever the launcher does meanwhile: a blocking open
+      // of a FIFO waits for the other end, so hold the other end ourselves for a moment.
+      const rep = path.join(dir, 'rep');
+      const open = (file: string, flags: number): number => {
+        const fd = openSync(file, flags);
+        fds.push(fd);
+        return fd;
+      };
+      const close = (fd: number): void => {
+        fds.splice(fds.indexOf(fd), 1);
+        closeSync(fd);
+      };
+      const repOther = open(rep, fsc.O_RDONLY | fsc.O_NONBLOCK);
+      const repHold = open(rep, fsc.O_WRONLY | fsc.O_NONBLOCK);
+      const repFd = open(rep, fsc.O_RDONLY);
+      const reqHold = open(req, fsc.O_RDONLY | fsc.O_NONBLOCK);
+      const reqFd = open(req, fsc.O_WRONLY);
+      close(repOther);
+      close(repHold);
+      close(reqHold);
+      // Not rmSync(dir, { recursive: true }): on Node 20 its last stat (of a FIFO) can poison
+      // fs.realpathSync's cache, and a later import() through a symlink then fails.
+      removeLauncherDir(dir);
+      return Launcher.connect(this, reqFd, repFd);
+    } catch {
+      for (const fd of fds) {
+        try {
+          closeSync(fd);
+        } catch {
+          // already closed
+        }
+      }
+      abandonChild(child);
+      removeLauncherDir(dir);
+      return undefined;
+    }
+  }
+}
+
 let shared: Launcher | null | undefined;
+
+/** A shared launcher started ahead of its first use by {@link prepareSharedLauncher}. */
+let starting: StartingLauncher | undefined;
+
+/** The launcher program GUILD_LAUNCHER asks for (=spawn is the shell runner's business). */
+function programFromEnv(): LauncherProgram {
+  const env = process.env.GUILD_LAUNCHER;
+  return env === 'perl' || env === 'compiled' ? env : 'auto';
+}
+
+/**
+ * Starts the process-wide launcher now, without waiting for it, so that it is up by the time the
+ * first task starts (a command calls this before loading its plan). Does nothing when it is
+ * started already, when GUILD_LAUNCHER=spawn, or when the compiled launcher is not built yet
+ * (building it is left to the first task, which needs it).
+ */
+export function prepareSharedLauncher(): void {
+  if (shared !== undefined || starting !== undefined || process.env.GUILD_LAUNCHER === 'spawn') return;
+  starting = Launcher.begin({ program: programFromEnv(), ifBuilt: programFromEnv() !== 'perl' });
+}
 
 /**
  * The process-wide launcher, started at first use; undefined when none can be had (no perl, or
@@ -488,8 +558,9 @@ let shared: Launcher | null | undefined;
 export function sharedLauncher(): Launcher | undefined {
   if (shared === undefined) {
     // GUILD_LAUNCHER=perl or =compiled picks one (and only that one); =spawn is the shell runner's.
-    const env = process.env.GUILD_LAUNCHER;
-    shared = Launcher.start({ program: env === 'perl' || env === 'compiled' ? env : 'auto' }) ?? null;
+    const early = starting;
+    starting = undefined;
+    shared = early?.finish() ?? Launcher.start({ program: programFromEnv() }) ?? null;
   }
   if (shared && !shared.alive) shared = null;
   return shared ?? undefined;

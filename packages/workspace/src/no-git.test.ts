@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPlan, runPlan, type RunEvent } from '@guild/core';
-import { isolateGit, removeTestdirs, shellQuote, testdir } from '@guild/test-utils';
+import { git, gitRepo, isolateGit, removeTestdirs, shellQuote, testdir, writeFiles } from '@guild/test-utils';
 import { recordFile } from './index';
-import { requireMergeTree, type Repo } from './repo';
+import { probeRepo, requireMergeTree, type Repo } from './repo';
 import { workspaceHost } from './test-support';
 
 beforeAll(isolateGit);
@@ -38,6 +38,41 @@ describe('without git', () => {
         'isolation "worktree" needs a git repository, but git was not found on PATH; install git, or use --isolation shared',
       );
     });
+  });
+
+  it('finds no repository without running git when no folder up the tree has a .git', async () => {
+    const dir = await testdir();
+    // A git that leaves a mark when it runs, first on PATH.
+    const bin = await testdir();
+    const mark = path.join(bin, 'ran');
+    await writeFiles(bin, { git: `#!/bin/sh\necho "$@" >> ${shellQuote(mark)}\nexit 1\n` });
+    chmodSync(path.join(bin, 'git'), 0o755);
+    const saved = process.env.PATH;
+    process.env.PATH = `${bin}${path.delimiter}${saved}`;
+    try {
+      expect(await probeRepo(path.join(dir))).toEqual({ kind: 'not-a-repo', reason: `${dir} is not inside a git working tree` });
+    } finally {
+      process.env.PATH = saved;
+    }
+    expect(existsSync(mark), 'git was run').toBe(false);
+  });
+
+  it('finds the repository from a folder inside it, and from a linked worktree (.git is a file there)', async () => {
+    const repo = await gitRepo({ 'sub/a.txt': 'a\n' });
+    const inner = await probeRepo(path.join(repo, 'sub'));
+    expect(inner).toMatchObject({ kind: 'repo', repo: { top: repo, commonDir: path.join(repo, '.git'), indexFile: path.join(repo, '.git', 'index') } });
+    const linked = `${repo}-linked`;
+    git(repo, 'worktree', 'add', '--quiet', '--detach', linked);
+    const other = await probeRepo(linked);
+    expect(other).toMatchObject({ kind: 'repo', repo: { top: linked, commonDir: path.join(repo, '.git') } });
+    expect(other.kind === 'repo' && other.repo.indexFile).toMatch(new RegExp(`^${path.join(repo, '.git', 'worktrees')}/`));
+    git(repo, 'worktree', 'remove', '--force', linked);
+  });
+
+  it('says a bare repository is no working tree', async () => {
+    const dir = await testdir();
+    git(dir, 'init', '--quiet', '--bare', 'bare.git');
+    expect(await probeRepo(path.join(dir, 'bare.git'))).toMatchObject({ kind: 'not-a-repo' });
   });
 
   it('refuses worktree isolation with a git older than 2.38', () => {

@@ -1,3 +1,4 @@
+import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { GuildError } from '@guild/core';
 import { GitError, git } from './git';
@@ -25,26 +26,32 @@ const MERGE_TREE_VERSION: readonly [number, number] = [2, 38];
 /**
  * Finds the git working tree holding `dir`. Resolves to `no-git` when git is not installed,
  * `not-a-repo` when `dir` is in no working tree (or in a bare repository); never throws for those.
+ * A folder with no `.git` in it or above it is no working tree: that is answered without
+ * running git (guild runs git without the variables that could point it elsewhere).
  *
  * @throws {@link GitError} when git fails for another reason
  */
 export async function probeRepo(dir: string): Promise<RepoProbe> {
-  let versionText: string;
-  try {
-    versionText = (await git(['version'], { cwd: dir })).stdout;
-  } catch (e) {
-    if (e instanceof GitError && e.missing) return { kind: 'no-git', reason: 'git was not found on PATH' };
-    throw e;
-  }
-  const inside = await git(['rev-parse', '--is-inside-work-tree'], { cwd: dir, ok: [128] });
-  if (inside.code !== 0 || inside.stdout.trim() !== 'true') {
-    return { kind: 'not-a-repo', reason: `${dir} is not inside a git working tree` };
-  }
-  const [top, commonDir, indexFile] = (
-    await git(['rev-parse', '--show-toplevel', '--git-common-dir', '--git-path', 'index'], { cwd: dir })
-  ).stdout
-    .split('\n')
-    .filter(Boolean) as [string, string, string];
+  const notARepo: RepoProbe = { kind: 'not-a-repo', reason: `${dir} is not inside a git working tree` };
+  if (!hasGitAbove(path.resolve(dir))) return gitOnPath() ? notARepo : { kind: 'no-git', reason: 'git was not found on PATH' };
+  const version = git(['version'], { cwd: dir }).then(
+    (r) => r.stdout,
+    (e: unknown) => {
+      if (e instanceof GitError && e.missing) return undefined;
+      throw e;
+    },
+  );
+  // In a bare repository or outside a working tree this prints "false" or fails (128).
+  const where = git(['rev-parse', '--is-inside-work-tree', '--show-toplevel', '--git-common-dir', '--git-path', 'index'], {
+    cwd: dir,
+    ok: [128],
+  }).catch((e: unknown) => e);
+  const versionText = await version;
+  const inside = await where;
+  if (versionText === undefined) return { kind: 'no-git', reason: 'git was not found on PATH' };
+  if (inside instanceof Error) throw inside;
+  const [isInside, top, commonDir, indexFile] = (inside as { stdout: string }).stdout.split('\n').filter(Boolean);
+  if ((inside as { code: number }).code !== 0 || isInside !== 'true' || !top || !commonDir || !indexFile) return notARepo;
   const match = /(\d+)\.(\d+)/.exec(versionText);
   return {
     kind: 'repo',
@@ -55,6 +62,27 @@ export async function probeRepo(dir: string): Promise<RepoProbe> {
       version: match ? [Number(match[1]), Number(match[2])] : [0, 0],
     },
   };
+}
+
+/** Whether an executable `git` is in a folder of PATH (looked up as a shell would, without running it). */
+function gitOnPath(): boolean {
+  for (const d of (process.env.PATH ?? '').split(path.delimiter)) {
+    try {
+      accessSync(path.join(d || '.', 'git'), constants.X_OK);
+      return true;
+    } catch {
+      // not there
+    }
+  }
+  return false;
+}
+
+/** Whether `dir` or a folder above it has a `.git` (a folder, or a file as in linked worktrees). */
+function hasGitAbove(dir: string): boolean {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (existsSync(path.join(d, '.git'))) return true;
+    if (path.dirname(d) === d) return false;
+  }
 }
 
 /**
