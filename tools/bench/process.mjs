@@ -1,6 +1,6 @@
 // Benchmark 3, process overhead: 1,000 `true` tasks at -j 4 through the real CLI, against
 // `xargs -P 4`, GNU parallel (when installed) and a bare Node spawn loop, all run from this
-// one process on the same machine; each the median of 3 runs, interleaved.
+// one process on the same machine; each the median of 5 runs, interleaved (BENCH_RUNS=n).
 //
 //   node tools/bench/process.mjs             # this benchmark alone
 //   node tools/bench/process.mjs --profile   # also profile the CLI run (node --cpu-prof)
@@ -23,7 +23,7 @@ import {
 
 const TASKS = 1000;
 const JOBS = 4;
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const CLI = path.join(REPO_ROOT, 'apps', 'cli', 'dist', 'bin.js');
 
 /** The reference: Node itself spawning `true`, JOBS at a time, nothing else. */
@@ -111,6 +111,17 @@ export async function run({ write = console.log, profile = process.argv.includes
       },
       { key: 'guild1', label: '(info) guild run, 1 task: fixed cost', cmd: process.execPath, args: [CLI, 'run', 'one.yaml', '-j', String(JOBS)], guild: true },
       { key: 'node0', label: '(info) node -e 0: Node startup', cmd: process.execPath, args: ['-e', '0'] },
+      // Node reads the whole file NODE_EXTRA_CA_CERTS names at every start: on some machines it
+      // is set for all processes, and every Node command above pays for it.
+      process.env.NODE_EXTRA_CA_CERTS
+        ? {
+            key: 'node0-ca',
+            label: '(info) node -e 0 without NODE_EXTRA_CA_CERTS',
+            cmd: process.execPath,
+            args: ['-e', '0'],
+            env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_EXTRA_CA_CERTS')),
+          }
+        : undefined,
     ].filter(Boolean);
 
     const times = new Map(contenders.map((c) => [c.key, []]));
@@ -134,7 +145,7 @@ export async function run({ write = console.log, profile = process.argv.includes
     const guild = med('guild');
     const rows = contenders.map((c) => {
       const m = med(c.key);
-      const perTask = c.key === 'guild1' || c.key === 'node0' ? '' : `${((m * 1000) / TASKS).toFixed(0)} µs`;
+      const perTask = c.key === 'guild1' || c.key.startsWith('node0') ? '' : `${((m * 1000) / TASKS).toFixed(0)} µs`;
       // Peak RSS only means something for the Node processes (for the pipelines it is the shell's).
       const peak = c.cmd === process.execPath && rss.get(c.key).length > 0 ? mib(median(rss.get(c.key))) : '';
       return [c.label, ms(m), perTask, `${(m / xargs).toFixed(2)}x`, peak, times.get(c.key).map((t) => Math.round(t)).join(' ')];
@@ -174,6 +185,12 @@ export async function run({ write = console.log, profile = process.argv.includes
       { align: 'lrll', write },
     );
     if (par.installed) write(`  (${par.version})`);
+    if (process.env.NODE_EXTRA_CA_CERTS) {
+      write(
+        `  NODE_EXTRA_CA_CERTS is set (${process.env.NODE_EXTRA_CA_CERTS}): every Node start reads that file, ` +
+          `${ms(med('node0') - med('node0-ca'))} here; guild and the bare Node loop were timed with it, as this machine runs them.`,
+      );
+    }
 
     if (profile || !okXargs) {
       write('');
