@@ -100,13 +100,22 @@ describe('the process launcher', () => {
     expect(compiledLauncher()).toHaveProperty('path');
     const starting = Launcher.begin({ ifBuilt: true });
     expect(starting).toBeDefined();
+    // While this process does other things, the launcher comes up and forks its idle children.
+    expect(await waitFor(() => childrenOf(starting!.child.pid!).length >= 4)).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
     const l = starting!.finish()!;
     started.push(l);
     expect(l.program).toBe('compiled');
     const dir = await tmp();
-    const r = l.launch({ command: 'echo "$PPID" > ppid', cwd: dir, env: { PATH: process.env.PATH ?? '' }, logFile: path.join(dir, 'a.log'), header: '' });
-    expect(r.kind).toBe('started');
-    if (r.kind === 'started') expect(await r.done).toMatchObject({ outcome: 'succeeded' });
+    // Started at once, in the same turn: on the children it announced meanwhile, no fork waited for.
+    const runs = [0, 1, 2, 3].map((i) =>
+      l.launch({ command: 'echo "$PPID" > ppid', cwd: dir, env: { PATH: process.env.PATH ?? '' }, logFile: path.join(dir, `${i}.log`), header: '' }),
+    );
+    expect(l.stats).toEqual({ pooled: 4, forked: 0 });
+    for (const r of runs) {
+      expect(r.kind).toBe('started');
+      if (r.kind === 'started') expect(await r.done).toMatchObject({ outcome: 'succeeded' });
+    }
     expect(Number(readFileSync(path.join(dir, 'ppid'), 'utf8'))).toBe(l.pid);
   });
 

@@ -190,9 +190,12 @@ export class Launcher {
     }
   }
 
-  /** @internal (used by {@link StartingLauncher}) */
-  static connect(starting: StartingLauncher, reqFd: number, repFd: number): Launcher {
-    return new Launcher(starting.child, reqFd, repFd, starting.maxPool, starting.program, starting.env);
+  /** @internal (used by {@link StartingLauncher}): `early` is what it wrote to stdout so far. */
+  static connect(starting: StartingLauncher, reqFd: number, repFd: number, early: string): Launcher {
+    const l = new Launcher(starting.child, reqFd, repFd, starting.maxPool, starting.program, starting.env);
+    // Its first idle children, announced while it started: known before the first task starts.
+    if (early) l.onData(early);
+    return l;
   }
 
   private constructor(
@@ -215,6 +218,7 @@ export class Launcher {
     this.stdin.on('error', () => {});
     this.stdout.on('error', () => {});
     this.stdout.setEncoding('latin1');
+    this.stdout.removeAllListeners('data');
     this.stdout.on('data', (chunk: string) => this.onData(chunk));
     // All exit reports are in once its stdout closes: only then are the tasks left over lost.
     this.stdout.on('close', () => this.die(`exited${this.exitNote()}`));
@@ -493,6 +497,8 @@ function abandonChild(child: ChildProcess): void {
 /** A launcher started by {@link Launcher.begin}, not yet taking requests. */
 export class StartingLauncher {
   private done = false;
+  /** What the launcher wrote to its stdout before {@link finish}: news of its first idle children. */
+  private early = '';
 
   /** @internal */
   constructor(
@@ -502,7 +508,18 @@ export class StartingLauncher {
     readonly env: Record<string, string>,
     readonly maxPool: number,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    const stdout = child.stdout!;
+    stdout.on('error', () => {});
+    stdout.setEncoding('latin1');
+    stdout.on('data', (chunk: string) => {
+      this.early += chunk;
+    });
+    // Never what keeps this process alive.
+    child.unref();
+    unrefStream(stdout);
+    unrefStream(child.stdin!);
+  }
 
   /**
    * Waits (synchronously) until the launcher takes requests and connects to it. Undefined when
@@ -544,7 +561,7 @@ export class StartingLauncher {
       // Not rmSync(dir, { recursive: true }): on Node 20 its last stat (of a FIFO) can poison
       // fs.realpathSync's cache, and a later import() through a symlink then fails.
       removeLauncherDir(dir);
-      return Launcher.connect(this, reqFd, repFd);
+      return Launcher.connect(this, reqFd, repFd, this.early);
     } catch {
       for (const fd of fds) {
         try {
