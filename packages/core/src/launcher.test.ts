@@ -201,33 +201,6 @@ describe.each(['compiled', 'perl'] as const)('the %s launcher', (program) => {
     }
   });
 
-  test('an environment given as a shared base and a task overlay: exactly base + overlay, each name once', async () => {
-    const saved = { HOME: process.env.HOME, GUILD_T_B: process.env.GUILD_T_B };
-    Object.assign(process.env, { HOME: '/nowhere', GUILD_T_B: 'launcher' });
-    let l: Launcher;
-    try {
-      l = launcher();
-    } finally {
-      for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-    }
-    const dir = await tmp();
-    // The base drops a variable the launcher has (HOME), changes one (GUILD_T_B) and adds one.
-    const base: Record<string, string> = { ...env(), GUILD_T_A: 'base', GUILD_T_B: 'changed', GUILD_T_C: 'c' };
-    const overlay = { GUILD_T_A: 'overlay', GUILD_T_B: 'overlay-b', GUILD_T_D: 'd' };
-    for (let i = 0; i < 2; i++) {
-      // Twice: the second time the change to the base comes from the launcher's memory.
-      const out = path.join(dir, `env${i}`);
-      const r = l.launch({ command: `env > ${out}`, cwd: dir, envParts: { base, overlay }, logFile: path.join(dir, `${i}.log`), header: '' });
-      if (r.kind !== 'started') throw new Error(r.kind);
-      expect(await r.done).toMatchObject({ outcome: 'succeeded' });
-      const lines = readFileSync(out, 'utf8').split('\n').filter((x) => x.startsWith('GUILD_T_') || x.startsWith('HOME='));
-      expect(lines.sort()).toEqual(['GUILD_T_A=overlay', 'GUILD_T_B=overlay-b', 'GUILD_T_C=c', 'GUILD_T_D=d']);
-    }
-  });
-
   test.runIf(linux)('a launcher found dead when starting a task: nothing started, the caller falls back', async () => {
     const l = launcher();
     const dir = await tmp();

@@ -3,7 +3,6 @@ import { closeSync, constants as fsc, existsSync, mkdtempSync, openSync, readSyn
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import type { EnvParts } from './env-parts.js';
 import { compiledLauncher } from './launcher-build.js';
 import { LAUNCHER_SCRIPT } from './launcher-script.js';
 import { isAlive } from './proc.js';
@@ -15,10 +14,8 @@ export interface LaunchRequest {
   command: string;
   /** Absolute working directory. */
   cwd: string;
-  /** The whole environment of the task (or give `envParts`). */
-  env?: Record<string, string>;
-  /** The environment as a shared base and the task's own variables on top, instead of `env`. */
-  envParts?: EnvParts;
+  /** The whole environment of the task. */
+  env: Record<string, string>;
   /** Opened for append as the task's stdout and stderr. */
   logFile: string;
   /** Written to the log file before the command runs (include the newline). */
@@ -227,42 +224,6 @@ export class Launcher {
     unrefStream(this.stdout);
   }
 
-  /**
-   * Appends the task's environment to a request as a change to the launcher's own: how many
-   * names to remove, the names, then name/value pairs to set (each name at most once).
-   */
-  private pushEnv(fields: string[], req: LaunchRequest): void {
-    if (req.envParts === undefined) {
-      const env = req.env ?? {};
-      const change = this.changeTo(env);
-      fields.push(String(change.unset.length), ...change.unset, ...change.set);
-      return;
-    }
-    const { base, overlay } = req.envParts;
-    // The change to the run's shared environment is worked out once per run.
-    let change = this.changes.get(base);
-    if (change === undefined) this.changes.set(base, (change = this.changeTo(base)));
-    fields.push(String(change.unset.length), ...change.unset);
-    const set = change.set;
-    for (let i = 0; i < set.length; i += 2) if (!Object.hasOwn(overlay, set[i]!)) fields.push(set[i]!, set[i + 1]!);
-    for (const k in overlay) fields.push(k, overlay[k]!);
-  }
-
-  /** What turns the launcher's environment into `env`: names to remove, and pairs to set. */
-  private changeTo(env: Readonly<Record<string, string>>): { unset: string[]; set: string[] } {
-    const base = this.baseEnv;
-    const unset: string[] = [];
-    const set: string[] = [];
-    for (const k in base) if (!Object.hasOwn(env, k)) unset.push(k);
-    for (const k in env) {
-      const v = env[k]!;
-      if (base[k] !== v || !Object.hasOwn(base, k)) set.push(k, v);
-    }
-    return { unset, set };
-  }
-
-  private readonly changes = new WeakMap<object, { unset: string[]; set: string[] }>();
-
   /** ` (killed by SIGKILL)`, ` (exit code 0)`, or nothing while not known yet. */
   private exitNote(): string {
     const { signalCode, exitCode } = this.child;
@@ -293,7 +254,15 @@ export class Launcher {
     const zygote = this.idle.pop();
     this.want = Math.min(this.maxPool, Math.max(this.want, 2 * (this.pending.size + 1)));
     const fields = [zygote !== undefined ? 'J' : 'S', String(this.want), String(id), String(zygote ?? ''), req.cwd, req.logFile, req.header, req.command];
-    this.pushEnv(fields, req);
+    // The environment as a change to the launcher's: names to remove, then names to set.
+    const base = this.baseEnv;
+    const unset: string[] = [];
+    for (const k in base) if (!Object.hasOwn(req.env, k)) unset.push(k);
+    fields.push(String(unset.length), ...unset);
+    for (const k in req.env) {
+      const v = req.env[k]!;
+      if (base[k] !== v || !Object.hasOwn(base, k)) fields.push(k, v);
+    }
     // NUL cannot reach exec; the spawn path rejects such a task with Node's own error.
     for (const f of fields) {
       if (f.includes('\0')) {

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { setEnvParts } from './env-parts.js';
 import { GuildError } from './errors.js';
 import type { EventBus } from './events.js';
 import { Heap } from './heap.js';
@@ -11,7 +10,6 @@ import type {
   FinishOutcome,
   Grant,
   Plan,
-  RunContext,
   RunResult,
   Runner,
   RunningTask,
@@ -426,18 +424,19 @@ export class Scheduler {
     const attempt = s.record.attempts;
     // Built when a runner asks (simulated runners never do): copying the environment per task is not free.
     let env: Record<string, string> | undefined;
-    const overlay: Record<string, string> = Object.assign({}, task.env, {
-      GUILD_RUN_ID: runId,
-      GUILD_TASK_ID: task.id,
-      GUILD_WORKDIR: task.cwd,
-      GUILD_ATTEMPT: String(attempt),
-    });
-    const buildEnv = (): Record<string, string> => Object.assign({}, this.o.env, overlay);
+    const buildEnv = (): Record<string, string> => {
+      return Object.assign({}, this.o.env, task.env, {
+        GUILD_RUN_ID: runId,
+        GUILD_TASK_ID: task.id,
+        GUILD_WORKDIR: task.cwd,
+        GUILD_ATTEMPT: String(attempt),
+      });
+    };
     bus.emit({ type: 'task.starting', id: task.id, at: s.record.startedAt, attempt });
     this.o.beforeStart();
     let running: RunningTask;
     try {
-      const ctx: RunContext = {
+      running = runner.start(task, {
         runId,
         attempt,
         workdir: task.cwd,
@@ -453,9 +452,7 @@ export class Scheduler {
         get signal() {
           return (controller ??= new AbortController()).signal;
         },
-      };
-      setEnvParts(ctx, { base: this.o.env, overlay });
-      running = runner.start(task, ctx);
+      });
     } catch (error) {
       running = { done: Promise.resolve({ outcome: 'failed', error: errorText(error) }), stop: () => {} };
     }

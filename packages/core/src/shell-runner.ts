@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
-import { envPartsOf } from './env-parts.js';
 import { type Launcher, sharedLauncher } from './launcher.js';
 import { startTimeOf } from './proc.js';
 import type { RunContext, RunResult, Runner, RunningTask, Task } from './types.js';
@@ -40,10 +39,7 @@ export function createShellRunner(options: ShellRunnerOptions = {}): Runner {
       const header = `--- guild: attempt ${ctx.attempt} at ${new Date().toISOString()}: ${command}\n`;
       const launcher = launcherFor();
       if (launcher) {
-        // The scheduler's own context says what its environment is made of: no copy of it per task.
-        const envParts = envPartsOf(ctx);
-        const env = envParts ? { envParts } : { env: ctx.env };
-        const r = launcher.launch({ command, cwd: ctx.workdir, ...env, logFile: ctx.logFile, header });
+        const r = launcher.launch({ command, cwd: ctx.workdir, env: ctx.env, logFile: ctx.logFile, header });
         if (r.kind === 'started') return groupTask(r.pid, r.done, r.procStart);
         if (r.kind === 'failed') return { done: Promise.resolve({ outcome: 'failed', error: r.error }), stop() {} };
         // Otherwise (a NUL byte, which spawn reports as it always did, or the launcher gone) here.
