@@ -1,5 +1,5 @@
-import { createPlan, readPlanFile, type CommandSpec, type TaskSpec } from '@guild/core';
-import { commandVersion, findCommand } from './installed.js';
+import { createPlan, findCommand, readPlanFile, type CommandSpec, type TaskSpec } from '@guild/core';
+import { commandVersion } from './installed.js';
 import type { AgentRegistry } from './profiles.js';
 
 /** Where the command writes and which folder a `--plan` path is relative to. */

@@ -16,7 +16,8 @@ export { renderArgv, templateProblem, PLACEHOLDERS, type ArgValues } from './arg
 export { buildPrompt, declaredFiles } from './prompt.js';
 export { checkAgentTasks } from './plan-check.js';
 export { agentsCommand, type CommandIo, type ProfileReport } from './agents-command.js';
-export { findCommand, commandVersion } from './installed.js';
+export { commandVersion } from './installed.js';
+export { findCommand } from '@guild/core';
 export { parseAgentsOptions, agentsOptionsSchema, profileOptionsSchema, type AgentsOptions, type ProfileOptions } from './options.js';
 export * from './parsers/index.js';
 

@@ -1,15 +1,5 @@
-import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
-import { GuildError } from '@guild/core';
-
-const executable = (file: string): boolean => {
-  try {
-    accessSync(file, constants.X_OK);
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-};
+import { GuildError, findCommand, isExecutableFile } from '@guild/core';
 
 /**
  * The `bd` executable to use: the `bd` option (a path, relative to `configRoot`, or a command
@@ -21,12 +11,10 @@ export function locateBd(option: string | undefined, configRoot: string, env: No
   const wanted = option ?? 'bd';
   if (wanted.includes('/')) {
     const file = path.resolve(configRoot, wanted);
-    if (executable(file)) return file;
+    if (isExecutableFile(file)) return file;
     throw new GuildError('CONFIG_INVALID', `guild:beads: option "bd" is ${JSON.stringify(option)}, but ${file} is not an executable file`);
   }
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (dir !== '' && executable(path.join(dir, wanted))) return path.join(dir, wanted);
-  }
-  if (option === undefined) return undefined;
+  const found = findCommand(wanted, env.PATH ?? '');
+  if (found !== undefined || option === undefined) return found;
   throw new GuildError('CONFIG_INVALID', `guild:beads: option "bd" is ${JSON.stringify(option)}, which is not a command on PATH; give its path or install beads`);
 }

@@ -16,6 +16,7 @@ export { ResourceLocks, composeAccess, accessFor } from './access.js';
 export { Scheduler, rankTasks, checkRunners, type SchedulerOptions, type RetryPolicy, type TaskRecord, type RunSummary } from './scheduler.js';
 export { shellRunner, createShellRunner, type ShellRunnerOptions } from './shell-runner.js';
 export { prepareSharedLauncher } from './launcher.js';
+export { findCommand, isExecutableFile } from './find-command.js';
 export { simulatedRunner } from './sim-runner.js';
 export { simulate, planBounds, seededRandom, type SimulateOptions, type SimulationResult, type PlanBounds } from './simulate.js';
 export { newRunId } from './run-id.js';

@@ -97,6 +97,10 @@ describe('the process launcher', () => {
     const cacheDir = path.join(empty, 'cache');
     expect(Launcher.begin({ cacheDir, ifBuilt: true })).toBeUndefined();
     expect(existsSync(cacheDir) ? readdirSync(cacheDir) : [], 'a launcher was built').toEqual([]);
+    // ifBuilt is about the compiled launcher: the perl one starts as asked.
+    const perl = Launcher.begin({ program: 'perl', cacheDir, ifBuilt: true })?.finish();
+    expect(perl?.program).toBe('perl');
+    started.push(perl!);
     expect(compiledLauncher()).toHaveProperty('path');
     const starting = Launcher.begin({ ifBuilt: true });
     expect(starting).toBeDefined();

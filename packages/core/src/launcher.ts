@@ -150,7 +150,8 @@ export class Launcher {
   /**
    * Starts a launcher without waiting for it: {@link StartingLauncher.finish} later waits until
    * it takes requests (by then it usually does). Undefined when it cannot be started, or when
-   * `ifBuilt` is set and the compiled launcher would first have to be built.
+   * `ifBuilt` is set and the compiled launcher (program `auto` or `compiled`) would first have
+   * to be built.
    */
   static begin(options: LauncherOptions & { ifBuilt?: boolean } = {}): StartingLauncher | undefined {
     let dir: string | undefined;
@@ -161,7 +162,7 @@ export class Launcher {
       const want = options.program ?? 'auto';
       const compiled =
         want === 'perl' ? undefined : compiledLauncher({ cacheDir: options.cacheDir, compiler: options.compiler, build: !options.ifBuilt });
-      if ((want === 'compiled' || options.ifBuilt) && !(compiled && 'path' in compiled)) return undefined;
+      if ((want === 'compiled' || (want === 'auto' && options.ifBuilt)) && !(compiled && 'path' in compiled)) return undefined;
       dir = mkdtempSync(path.join(os.tmpdir(), 'guild-launcher-'));
       const [program, cmd, args]: [Exclude<LauncherProgram, 'auto'>, string, string[]] =
         compiled && 'path' in compiled ? ['compiled', compiled.path, [dir, pool]] : ['perl', options.perl ?? 'perl', ['-e', LAUNCHER_SCRIPT, dir, pool]];
@@ -189,6 +190,7 @@ export class Launcher {
 
   /** @internal (used by {@link StartingLauncher}): `early` is what it wrote to stdout so far. */
   static connect(starting: StartingLauncher, reqFd: number, repFd: number, early: string): Launcher {
+    starting.child.stdout!.removeAllListeners('data');
     const l = new Launcher(starting.child, reqFd, repFd, starting.maxPool, starting.program, starting.env);
     // Its first idle children, announced while it started: known before the first task starts.
     if (early) l.onData(early);
@@ -210,18 +212,12 @@ export class Launcher {
     this.pid = child.pid!;
     this.reqFd = reqFd;
     this.repFd = repFd;
+    // Its streams were set up (latin1, errors ignored, unreferenced) by StartingLauncher.
     this.stdin = child.stdin!;
     this.stdout = child.stdout!;
-    this.stdin.on('error', () => {});
-    this.stdout.on('error', () => {});
-    this.stdout.setEncoding('latin1');
-    this.stdout.removeAllListeners('data');
     this.stdout.on('data', (chunk: string) => this.onData(chunk));
     // All exit reports are in once its stdout closes: only then are the tasks left over lost.
     this.stdout.on('close', () => this.die(`exited${this.exitNote()}`));
-    child.unref();
-    unrefStream(this.stdin);
-    unrefStream(this.stdout);
   }
 
   /** ` (killed by SIGKILL)`, ` (exit code 0)`, or nothing while not known yet. */
@@ -479,6 +475,7 @@ export class StartingLauncher {
     private readonly timeoutMs: number,
   ) {
     const stdout = child.stdout!;
+    child.stdin!.on('error', () => {});
     stdout.on('error', () => {});
     stdout.setEncoding('latin1');
     stdout.on('data', (chunk: string) => {
@@ -565,7 +562,7 @@ function programFromEnv(): LauncherProgram {
  */
 export function prepareSharedLauncher(): void {
   if (shared !== undefined || starting !== undefined || process.env.GUILD_LAUNCHER === 'spawn') return;
-  starting = Launcher.begin({ program: programFromEnv(), ifBuilt: programFromEnv() !== 'perl' });
+  starting = Launcher.begin({ program: programFromEnv(), ifBuilt: true });
 }
 
 /**

@@ -1,6 +1,6 @@
-import { accessSync, constants, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { GuildError } from '@guild/core';
+import { GuildError, findCommand } from '@guild/core';
 import { GitError, git } from './git';
 
 /** A git working tree guild works in. */
@@ -32,27 +32,22 @@ const MERGE_TREE_VERSION: readonly [number, number] = [2, 38];
  * @throws {@link GitError} when git fails for another reason
  */
 export async function probeRepo(dir: string): Promise<RepoProbe> {
+  const noGit: RepoProbe = { kind: 'no-git', reason: 'git was not found on PATH' };
   const notARepo: RepoProbe = { kind: 'not-a-repo', reason: `${dir} is not inside a git working tree` };
-  if (!hasGitAbove(path.resolve(dir))) return gitOnPath() ? notARepo : { kind: 'no-git', reason: 'git was not found on PATH' };
-  const version = git(['version'], { cwd: dir }).then(
-    (r) => r.stdout,
-    (e: unknown) => {
-      if (e instanceof GitError && e.missing) return undefined;
-      throw e;
-    },
-  );
-  // In a bare repository or outside a working tree this prints "false" or fails (128).
-  const where = git(['rev-parse', '--is-inside-work-tree', '--show-toplevel', '--git-common-dir', '--git-path', 'index'], {
-    cwd: dir,
-    ok: [128],
-  }).catch((e: unknown) => e);
-  const versionText = await version;
-  const inside = await where;
-  if (versionText === undefined) return { kind: 'no-git', reason: 'git was not found on PATH' };
-  if (inside instanceof Error) throw inside;
-  const [isInside, top, commonDir, indexFile] = (inside as { stdout: string }).stdout.split('\n').filter(Boolean);
-  if ((inside as { code: number }).code !== 0 || isInside !== 'true' || !top || !commonDir || !indexFile) return notARepo;
-  const match = /(\d+)\.(\d+)/.exec(versionText);
+  if (!hasGitAbove(path.resolve(dir))) return findCommand('git') ? notARepo : noGit;
+  // In a bare repository or outside a working tree, rev-parse prints "false" or fails (128).
+  const [version, where] = await Promise.allSettled([
+    git(['version'], { cwd: dir }),
+    git(['rev-parse', '--is-inside-work-tree', '--show-toplevel', '--git-common-dir', '--git-path', 'index'], { cwd: dir, ok: [128] }),
+  ]);
+  if (version.status === 'rejected') {
+    if (version.reason instanceof GitError && version.reason.missing) return noGit;
+    throw version.reason;
+  }
+  if (where.status === 'rejected') throw where.reason;
+  const [isInside, top, commonDir, indexFile] = where.value.stdout.split('\n').filter(Boolean);
+  if (where.value.code !== 0 || isInside !== 'true' || !top || !commonDir || !indexFile) return notARepo;
+  const match = /(\d+)\.(\d+)/.exec(version.value.stdout);
   return {
     kind: 'repo',
     repo: {
@@ -62,19 +57,6 @@ export async function probeRepo(dir: string): Promise<RepoProbe> {
       version: match ? [Number(match[1]), Number(match[2])] : [0, 0],
     },
   };
-}
-
-/** Whether an executable `git` is in a folder of PATH (looked up as a shell would, without running it). */
-function gitOnPath(): boolean {
-  for (const d of (process.env.PATH ?? '').split(path.delimiter)) {
-    try {
-      accessSync(path.join(d || '.', 'git'), constants.X_OK);
-      return true;
-    } catch {
-      // not there
-    }
-  }
-  return false;
 }
 
 /** Whether `dir` or a folder above it has a `.git` (a folder, or a file as in linked worktrees). */
