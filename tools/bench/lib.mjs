@@ -106,11 +106,15 @@ export async function tempDir(prefix) {
 
 /**
  * Runs `command args` and resolves with its exit code, wall time (ms, measured here from
- * spawn to exit), stdout and stderr. `timeoutMs` kills the process group and marks it timed out.
+ * spawn until its output closed), `spawnedAt` and `exitedAt` (epoch ms, to line up with the
+ * times in a run's event log), stdout and stderr. `timeoutMs` kills the process group and
+ * marks it timed out.
  */
 export function runProcess(command, args, { cwd, env, stdout = 'pipe', stdin = 'ignore', timeoutMs, sampleRss = false } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
+    const spawnedAt = Date.now();
+    let exitedAt;
     const child = spawn(command, args, {
       cwd,
       env: env ?? process.env,
@@ -146,11 +150,12 @@ export function runProcess(command, args, { cwd, env, stdout = 'pipe', stdin = '
           }, timeoutMs);
     child.once('error', reject);
     child.once('exit', () => {
+      exitedAt = Date.now();
       if (sampler) clearInterval(sampler);
     });
     child.once('close', (code, signal) => {
       if (timer) clearTimeout(timer);
-      resolve({ code, signal, timedOut, wallMs: performance.now() - t0, stdout: out, stderr: err, peakRssKb });
+      resolve({ code, signal, timedOut, wallMs: performance.now() - t0, spawnedAt, exitedAt, stdout: out, stderr: err, peakRssKb });
     });
   });
 }

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   REPO_ROOT,
   isMain,
@@ -25,6 +26,7 @@ const TASKS = 1000;
 const JOBS = 4;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const CLI = path.join(REPO_ROOT, 'apps', 'cli', 'dist', 'bin.js');
+const CORE = path.join(REPO_ROOT, 'packages', 'core', 'dist', 'index.js');
 
 /** The reference: Node itself spawning `true`, JOBS at a time, nothing else. */
 const NODE_LOOP = `
@@ -38,6 +40,43 @@ const next = () => {
 };
 for (let i = 0; i < jobs; i++) next();
 `;
+
+/**
+ * guild's way of starting tasks alone: Node starting TASKS 'true' tasks, JOBS at a time,
+ * through core's shell runner and its launcher, with no scheduler, event log, reporter or
+ * plugins. Prints the time from the first start to the last exit (the floor of a guild run's
+ * tasks phase) as JSON.
+ */
+const launcherLoop = (coreUrl, logDir) => `
+const { createShellRunner } = await import(${JSON.stringify(coreUrl)});
+const runner = createShellRunner();
+const env = { ...process.env };
+const total = ${TASKS}, jobs = ${JOBS};
+let started = 0, done = 0;
+const t0 = performance.now();
+await new Promise((resolve) => {
+  const next = () => {
+    if (started >= total) return;
+    const id = 't' + started++;
+    const ctx = { attempt: 1, workdir: process.cwd(), env, logFile: ${JSON.stringify(logDir)} + '/' + id + '.log' };
+    runner.start({ id, run: 'true' }, ctx).done.then(() => (++done === total ? resolve() : next()));
+  };
+  for (let i = 0; i < jobs; i++) next();
+});
+console.log(JSON.stringify({ loopMs: performance.now() - t0 }));
+process.exit(0);
+`;
+
+/** The times of a guild run's first and last events (run.started, run.finished), epoch ms. */
+function runSpan(dir) {
+  const runs = path.join(dir, '.guild', 'runs');
+  const [id] = readdirSync(runs);
+  const lines = readFileSync(path.join(runs, id, 'events.jsonl'), 'utf8').trim().split('\n');
+  const first = JSON.parse(lines[0]);
+  const last = JSON.parse(lines.at(-1));
+  if (first.type !== 'run.started' || last.type !== 'run.finished') throw new Error(`unexpected event log in ${runs}/${id}`);
+  return { started: first.at, finished: last.at };
+}
 
 /**
  * How long one child_process.spawn() call blocks the main thread (libuv forks on the event
@@ -109,6 +148,14 @@ export async function run({ write = console.log, profile = process.argv.includes
         env: { ...process.env, GUILD_LAUNCHER: 'perl' },
         guild: true,
       },
+      {
+        key: 'launcher',
+        label: `(info) Node + guild's launcher alone, no scheduler`,
+        cmd: process.execPath,
+        args: ['--input-type=module', '-e', launcherLoop(pathToFileURL(CORE).href, path.join(dir, 'llogs'))],
+        guild: true,
+        loop: true,
+      },
       { key: 'guild1', label: '(info) guild run, 1 task: fixed cost', cmd: process.execPath, args: [CLI, 'run', 'one.yaml', '-j', String(JOBS)], guild: true },
       { key: 'node0', label: '(info) node -e 0: Node startup', cmd: process.execPath, args: ['-e', '0'] },
       // Node reads the whole file NODE_EXTRA_CA_CERTS names at every start: on some machines it
@@ -126,18 +173,28 @@ export async function run({ write = console.log, profile = process.argv.includes
 
     const times = new Map(contenders.map((c) => [c.key, []]));
     const rss = new Map(contenders.map((c) => [c.key, []]));
+    // guild's runs in phases (from its event log), and the launcher loop's own time.
+    const phases = { startup: [], tasks: [], end: [] };
+    const loopMs = [];
     for (let round = 0; round < RUNS; round++) {
       for (const c of contenders) {
         if (c.guild) {
           await rm(path.join(dir, '.guild'), { recursive: true, force: true });
           await rm(path.join(dir, 'xlogs'), { recursive: true, force: true });
         }
-        const r = await runProcess(c.cmd, c.args, { cwd: dir, env: c.env, stdout: devnull, timeoutMs: 300_000, sampleRss: true });
+        const r = await runProcess(c.cmd, c.args, { cwd: dir, env: c.env, stdout: c.loop ? 'pipe' : devnull, timeoutMs: 300_000, sampleRss: true });
         if (r.timedOut || r.code !== 0) {
           throw new Error(`${c.label} failed (exit ${r.code}${r.timedOut ? ', timed out' : ''}): ${r.stderr.slice(0, 2000)}`);
         }
         times.get(c.key).push(r.wallMs);
         if (r.peakRssKb !== undefined) rss.get(c.key).push(r.peakRssKb * 1024);
+        if (c.key === 'guild') {
+          const span = runSpan(dir);
+          phases.startup.push(span.started - r.spawnedAt);
+          phases.tasks.push(span.finished - span.started);
+          phases.end.push(r.exitedAt - span.finished);
+        }
+        if (c.loop) loopMs.push(JSON.parse(r.stdout.trim().split('\n').at(-1)).loopMs);
       }
     }
     const med = (k) => median(times.get(k) ?? []);
@@ -175,6 +232,16 @@ export async function run({ write = console.log, profile = process.argv.includes
         ['(info) guild per task, fixed cost removed', `${(perTaskGuild * 1000).toFixed(0)} µs`, '', ''],
         ['(info) bare Node loop per task, startup removed', `${(perTaskNode * 1000).toFixed(0)} µs`, '', ''],
         ['(info) guild fixed cost (1-task run)', ms(med('guild1')), '', ''],
+        ...(par.installed
+          ? [
+              [
+                '(info) 3x GNU parallel needs guild at',
+                `${ms(parallelMs / 3)} or less: ${(parallelMs / 3 / xargs).toFixed(2)}x xargs (GNU parallel is ${(parallelMs / xargs).toFixed(2)}x xargs here)`,
+                '',
+                '',
+              ],
+            ]
+          : []),
         [
           '(info) one spawn() call blocks the main thread',
           spawnCost.map((c) => `${c.us.toFixed(0)} µs at ${c.rssMb.toFixed(0)} MB RSS`).join(', '),
@@ -185,6 +252,23 @@ export async function run({ write = console.log, profile = process.argv.includes
       { align: 'lrll', write },
     );
     if (par.installed) write(`  (${par.version})`);
+    write('');
+    // Where guild's wall time goes: start-up and run end are spent before the first task and
+    // after the last one; the tasks phase is bounded below by starting tasks alone.
+    printTable(
+      ['guild run plan.yaml, phase (from its event log)', `median of ${RUNS}`, 'runs (ms)'],
+      [
+        ['start-up: process start to run.started (Node, modules, config, plan)', ms(median(phases.startup)), phases.startup.map(Math.round).join(' ')],
+        ['tasks: run.started to run.finished', ms(median(phases.tasks)), phases.tasks.map(Math.round).join(' ')],
+        ['run end: run.finished to exit (metrics, summary, report, history)', ms(median(phases.end)), phases.end.map(Math.round).join(' ')],
+        [
+          "(info) the same tasks through guild's launcher alone, first start to last exit",
+          ms(median(loopMs)),
+          loopMs.map(Math.round).join(' '),
+        ],
+      ],
+      { align: 'lrl', write },
+    );
     if (process.env.NODE_EXTRA_CA_CERTS) {
       write(
         `  NODE_EXTRA_CA_CERTS is set (${process.env.NODE_EXTRA_CA_CERTS}): every Node start reads that file, ` +
