@@ -9,10 +9,11 @@ import {
   type CommandSpec,
   type ControlAction,
   type GuildConfig,
+  type StoredPlan,
 } from '@guild/core';
 // Bundled at build time, so `--version` always matches the published package.
 import { version } from '../package.json';
-import { loadConfig, resolvePlugins } from './config.js';
+import { findProjectRoot, loadConfig, resolvePlugins } from './config.js';
 import { conflictsCommand, planCommand, runCommand, type Context, type TaskRef } from './commands.js';
 import { controlCommand, logsCommand, runsCommand, statusCommand } from './runs-commands.js';
 
@@ -55,6 +56,11 @@ function positiveInt(flag: string) {
     }
     return Number(value);
   };
+}
+
+/** The options a stored run was started with (`ref`: a run id or a unique prefix of one). */
+function storedOptions(projectRoot: string, ref: string): StoredPlan['options'] {
+  return readStoredPlan(runPaths(projectRoot, pickRun(projectRoot, ref))).options;
 }
 
 /**
@@ -147,9 +153,18 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       if (o.retryFailed && o.resume === undefined) {
         throw new GuildError('USAGE', '--retry-failed only goes with --resume <run-id>');
       }
-      const ctx = await context(program.opts(), o.isolation ? { isolation: o.isolation } : {});
-      // A resumed run keeps the slots and --fail-fast it was started with, unless flags say otherwise.
-      const stored = o.resume === undefined ? undefined : readStoredPlan(runPaths(ctx.projectRoot, pickRun(ctx.projectRoot, o.resume))).options;
+      // A resumed run keeps the slots and --fail-fast it was started with, unless flags say
+      // otherwise, and its isolation whatever the config says now: work that already landed in
+      // worktrees is not taken up again in the project, nor the other way round.
+      const stored = o.resume === undefined ? undefined : storedOptions(findProjectRoot(io.cwd), o.resume);
+      if (stored?.isolation !== undefined && o.isolation !== undefined && o.isolation !== stored.isolation) {
+        throw new GuildError(
+          'USAGE',
+          `run ${o.resume} was started with --isolation ${stored.isolation}, and a resumed run keeps it; drop --isolation ${o.isolation}`,
+        );
+      }
+      const isolation = stored?.isolation ?? o.isolation;
+      const ctx = await context(program.opts(), isolation ? { isolation } : {});
       exitCode = await runCommand(ctx, what, {
         failFast: o.failFast ?? stored?.failFast ?? false,
         ...slots(ctx.config, { concurrency: o.concurrency ?? stored?.concurrency, boost: o.boost ?? stored?.boost }),

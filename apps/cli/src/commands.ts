@@ -340,7 +340,7 @@ export async function runCommand(
       },
     };
     const result = plan
-      ? await runPlan(plan, { ...common, runId })
+      ? await runPlan(plan, { ...common, runId, isolation: ctx.config.isolation })
       : await resumeRun(runId, {
           ...common,
           retryFailed: o.retryFailed,

@@ -44,6 +44,8 @@ export const configSchema = z.strictObject({
 
 /** guild's configuration, as validated (defaults filled in). */
 export type GuildConfig = Omit<z.output<typeof configSchema>, 'plugins'> & { plugins: PluginEntry[] };
+/** Where tasks run (see `GuildConfig.isolation`). */
+export type Isolation = GuildConfig['isolation'];
 /** guild's configuration, as written by a user. */
 export type UserConfig = Omit<z.input<typeof configSchema>, 'plugins'> & { plugins?: PluginEntry[] };
 

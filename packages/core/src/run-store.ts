@@ -17,6 +17,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
+import type { Isolation } from './config.js';
 import { GuildError } from './errors.js';
 import { isSameProcess, startTimeOf } from './proc.js';
 import { applyEvent, initialRunState, runStateJson, type RunState } from './run-state.js';
@@ -72,7 +73,11 @@ export interface StoredPlan {
   /** Where the tasks came from (a plan file, `beads`, ...), for people. */
   source?: string;
   specs: TaskSpec[];
-  options: { concurrency: number; boost: number; failFast: boolean };
+  /**
+   * What the run was started with, so a resume can keep it. `isolation` is the config's (see
+   * `GuildConfig.isolation`); runs stored before it was recorded lack it.
+   */
+  options: { concurrency: number; boost: number; failFast: boolean; isolation?: Isolation };
 }
 
 /** Who drives a run: the process holding its lock. */

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { accessFor } from './access.js';
 import { realClock } from './clock.js';
+import type { Isolation } from './config.js';
 import { EventBus } from './events.js';
 import { serveControl } from './control.js';
 import { createPlan } from './plan.js';
@@ -27,6 +28,11 @@ export interface RunPlanOptions
   runId?: string;
   /** Where the tasks came from, recorded in plan.json for people. */
   source?: string;
+  /**
+   * The config's isolation, recorded in plan.json so that `guild run --resume` keeps it (the
+   * workspace plugin acts on it; core only stores it).
+   */
+  isolation?: Isolation;
   /**
    * `false` keeps events in memory only (no plan.json, events.jsonl or state.json; logs are
    * still written). Such a run cannot be resumed. Default `true`.
@@ -70,7 +76,12 @@ export async function runPlan(plan: Plan, options: RunPlanOptions): Promise<RunO
     root: plan.root,
     source: options.source ?? plan.file,
     specs: [...plan.tasks.values()].map((t) => t.spec),
-    options: { concurrency: options.concurrency, boost, failFast: options.failFast ?? false },
+    options: {
+      concurrency: options.concurrency,
+      boost,
+      failFast: options.failFast ?? false,
+      ...(options.isolation !== undefined ? { isolation: options.isolation } : {}),
+    },
   };
   let store: RunStore | undefined;
   const paths = runPaths(projectRoot, runId);

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GIT_TEST_ENV, git, gitRepo, isolateGit, removeTestdirs, runGuild, testdir, writeFiles } from '@guild/test-utils';
+import { GIT_TEST_ENV, git, gitRepo, isolateGit, removeTestdirs, runGuild, shellQuote, startGuild, testdir, waitFor, writeFiles } from '@guild/test-utils';
 
 /** The built plugin, as a user's config names it. */
 const PLUGIN = fileURLToPath(new URL('../dist/index.js', import.meta.url));
@@ -25,6 +25,15 @@ tasks:
     dependsOn: [shout, add-notes]
     run: ls
 `;
+
+/** Whether `pid` is a live process (a zombie nobody reaps counts as gone). */
+function isRunning(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 const guild = (args: string[], cwd: string) => runGuild(args, { cwd, env: { ...GIT_TEST_ENV }, timeoutMs: 60_000 });
 
@@ -76,6 +85,73 @@ describe('guild with the workspace plugin', { timeout: 120_000 }, () => {
     expect(run.stderr).toMatch(new RegExp(`kept for inspection: broken \\(attempt 1\\) on branch guild/${runId}-broken`));
     const listed = await guild(['worktrees', runId], repo);
     expect(listed.stdout).toMatch(new RegExp(`^${runId} broken \\(attempt 1\\): branch guild/${runId}-broken, worktree \\S+: exit code 1`, 'm'));
+  });
+
+  it('resumes a run in worktrees whose driver was killed: what landed stays, the killed task runs again and lands, its first worktree is kept', async () => {
+    const outside = await testdir();
+    const release = path.join(outside, 'release');
+    const starts = path.join(outside, 'starts');
+    const repo = await gitRepo({
+      'a.txt': 'a\n',
+      'b.txt': 'b\n',
+      '.gitignore': '.guild/\n',
+      'guild.config.json': JSON.stringify({ plugins: [PLUGIN] }),
+      'plan.yaml': `version: 1
+tasks:
+  - id: first
+    run: echo first >> a.txt
+    writes: [a.txt]
+  - id: slow
+    run: echo "$$ $GUILD_ATTEMPT $GUILD_WORKDIR" >> ${shellQuote(starts)}; while [ ! -e ${shellQuote(release)} ]; do sleep 0.05; done; echo "slow $GUILD_ATTEMPT" >> b.txt
+    writes: [b.txt]
+  - id: after
+    dependsOn: [first, slow]
+    run: cat a.txt b.txt > both.txt
+    writes: [both.txt]
+`,
+    });
+    const head = git(repo, 'rev-parse', 'HEAD').trim();
+    const env = { ...GIT_TEST_ENV };
+    const driver = startGuild(['run', 'plan.yaml', '--isolation', 'worktree', '--reporter', 'plain'], { cwd: repo, env, timeoutMs: 60_000 });
+    const runId = /guild run (\S+):/.exec(await driver.waitForLine(/^guild run /))![1]!;
+    const branch = `guild/${runId}`;
+    await driver.waitForLine(/\] first succeeded /);
+    await waitFor('first to land', () => git(repo, 'log', '--format=%s', branch).includes(`guild: first (run ${runId})`));
+    await waitFor('slow to start', () => existsSync(starts));
+    const [leftover] = readFileSync(starts, 'utf8').trim().split(' ').map(Number);
+    driver.child.kill('SIGKILL');
+    await driver.result;
+    // The killed driver's task goes on in its worktree until the resume stops it.
+    expect(isRunning(leftover!)).toBe(true);
+    await writeFiles(outside, { release: '' });
+
+    // The resumed run keeps the run's isolation, whatever the config or flags say now.
+    const other = await guild(['run', '--resume', runId, '--isolation', 'shared'], repo);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toBe(`guild: run ${runId} was started with --isolation worktree, and a resumed run keeps it; drop --isolation shared\n`);
+    const resumed = await guild(['run', '--resume', runId, '--reporter', 'plain'], repo);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(isRunning(leftover!)).toBe(false);
+    const runs = readFileSync(starts, 'utf8').trim().split('\n');
+    expect(runs.map((l) => l.split(' ')[1])).toEqual(['1', '2']);
+    // The first attempt was stopped before it wrote; the second landed once, with the first task's change kept.
+    const subjects = git(repo, 'log', '--format=%s', branch).split('\n').filter(Boolean);
+    expect(subjects.filter((x) => x === `guild: first (run ${runId})`)).toHaveLength(1);
+    expect(subjects.filter((x) => x === `guild: slow (run ${runId})`)).toHaveLength(1);
+    expect(subjects).toContain(`guild: after (run ${runId})`);
+    expect(git(repo, 'show', `${branch}:both.txt`)).toBe('a\nfirst\nb\nslow 2\n');
+    expect(git(repo, 'rev-parse', 'main').trim()).toBe(git(repo, 'rev-parse', branch).trim());
+    expect(git(repo, 'rev-parse', `${branch}~3`).trim()).toBe(head);
+    expect(readFileSync(path.join(repo, 'both.txt'), 'utf8')).toBe('a\nfirst\nb\nslow 2\n');
+    // The killed attempt's worktree is kept and listed, as a failed task's is; the second one's is gone.
+    const worktrees = git(repo, 'worktree', 'list', '--porcelain').match(/^worktree .*$/gm)!;
+    expect(worktrees).toHaveLength(2);
+    expect(git(repo, 'branch', '--list', '--format=%(refname:short)', `guild/${runId}-*`).trim()).toBe(`guild/${runId}-slow`);
+    const listed = await guild(['worktrees', runId], repo);
+    expect(listed.stdout).toMatch(
+      new RegExp(`^${runId} slow \\(attempt 1\\): branch guild/${runId}-slow, worktree \\S+/slow: its run's driver stopped while attempt 1 ran; the resumed run runs the task again$`, 'm'),
+    );
+    expect(listed.stdout.trim().split('\n')).toHaveLength(1);
   });
 
   it('refuses --isolation worktree outside a git repository with one clear line and exit code 2', async () => {

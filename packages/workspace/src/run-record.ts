@@ -54,6 +54,12 @@ export interface WorkspaceRecord {
   tasksWithUndeclaredWrites: number;
   tasks: Record<string, TaskWorkspace>;
   kept: KeptWorktree[];
+  /**
+   * Worktrees of tries under way: each is recorded when it is made and dropped once it landed
+   * or was kept, so the worktree of a task whose driver was killed is known to the resumed
+   * run (which keeps it, see {@link KeptWorktree}).
+   */
+  trying?: Array<Omit<KeptWorktree, 'reason'>>;
 }
 
 /** The path of a run's `workspace.json`. */

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -72,6 +73,7 @@ export class RunSession {
     }
     // A resumed run goes on with its record.
     const record = { ...(readRecord(paths.dir, runId) ?? newRecord(runId, isolation)), isolation };
+    await keepInterrupted(repo, record);
     record.checkpoint = { ref: checkpoint.ref, commit: checkpoint.commit, head: checkpoint.head, clean: checkpoint.clean };
     if (isolation === 'worktree') {
       const branch = integrationBranch(runId);
@@ -138,7 +140,24 @@ export class RunSession {
   /** Records a branch and worktree kept for inspection, and saves `workspace.json`. */
   keep(kept: KeptWorktree): void {
     this.record.kept.push(kept);
+    this.dropTry(kept.worktree);
     this.save();
+  }
+
+  /** Records the worktree of a try that is about to run (see `WorkspaceRecord.trying`), and saves `workspace.json`. */
+  trying(t: Omit<KeptWorktree, 'reason'>): void {
+    (this.record.trying ??= []).push(t);
+    this.save();
+  }
+
+  /** A try's worktree was removed: it is no longer under way. Saves `workspace.json`. */
+  removed(worktree: string): void {
+    this.dropTry(worktree);
+    this.save();
+  }
+
+  private dropTry(worktree: string): void {
+    if (this.record.trying) this.record.trying = this.record.trying.filter((t) => t.worktree !== worktree);
   }
 
   /** Writes `workspace.json`. */
@@ -150,4 +169,18 @@ export class RunSession {
   async close(): Promise<void> {
     await rm(this.tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * A resumed run: the worktrees of tries that were under way when the previous driver stopped
+ * are kept for inspection (listed by `guild worktrees`, with what they held then), since the
+ * task runs again in a new one. Those already gone are forgotten.
+ */
+async function keepInterrupted(repo: Repo, record: WorkspaceRecord): Promise<void> {
+  for (const t of record.trying ?? []) {
+    if (!existsSync(t.worktree) && (await resolveRev(repo, `refs/heads/${t.branch}`)) === undefined) continue;
+    const reason = `its run's driver stopped while attempt ${t.attempt} ran; the resumed run runs the task again`;
+    record.kept.push({ ...t, reason });
+  }
+  delete record.trying;
 }

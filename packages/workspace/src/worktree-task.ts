@@ -74,6 +74,7 @@ export async function runInWorktree(run: TaskRun): Promise<RunResult> {
     note(ctx, `merge conflict with ${session.integration} in ${files}; running it again on the new base (its first try stays on ${worktree.branch} until then)`);
     // The first try's branch keeps its work until the second lands; its folder is not needed.
     await session.gitLock.run(() => removeWorktree(session.repo, worktree, true));
+    session.removed(worktree.path);
     superseded = { ...worktree, conflicts: landing.conflicts };
   }
 }
@@ -84,7 +85,9 @@ async function tryOnce(run: TaskRun): Promise<Try> {
   const worktree = await session.gitLock.run(async () => {
     const base = await resolveRev(session.repo, `refs/heads/${session.integration}`);
     if (base === undefined) throw new Error(`the integration branch ${session.integration} is gone`);
-    return addWorktree(session.repo, session.runId, task.id, base);
+    const made = await addWorktree(session.repo, session.runId, task.id, base);
+    session.trying({ task: task.id, attempt: ctx.attempt, branch: made.branch, worktree: made.path });
+    return made;
   });
   note(ctx, `running in worktree ${worktree.path} on branch ${worktree.branch}`);
   let result: RunResult;
@@ -150,6 +153,7 @@ async function commitWork(session: RunSession, worktree: TaskWorktree, message: 
 function removeLanded(session: RunSession, worktree: TaskWorktree, superseded: TaskWorktree | undefined): Promise<void> {
   return session.gitLock.run(async () => {
     await removeWorktree(session.repo, worktree);
+    session.removed(worktree.path);
     if (superseded) await deleteRef(session.repo, `refs/heads/${superseded.branch}`);
   });
 }
