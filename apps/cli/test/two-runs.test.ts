@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { overlaps, readRecords, recordCmd, removeTestdirs, runGuild, startGuild, testdir, writeFiles } from '@guild/test-utils';
+import { overlaps, readRecords, recordCmd, removeTestdirs, runGuild, startGuild, testdir, waitFor, writeFiles } from '@guild/test-utils';
 import { holdCmd } from './durable-support.js';
 import { planYaml } from './support.js';
 
@@ -33,6 +33,9 @@ describe('two runs in one project', () => {
     const secondRun = startGuild(['run', 'second.yaml'], { cwd: dir });
     await secondRun.waitForLine(/fmt-login waiting/);
     await secondRun.waitForLine(/migrate waiting/);
+    // The unrelated task of the second run starts while the first run still holds: its shell
+    // records its start a moment after guild reports it, so wait for the record, not the line.
+    await waitFor('docs to record its start', async () => (await readRecords(rec)).has('docs'));
     await writeFiles(dir, { release: '' });
     const second = await secondRun.result;
     const firstResult = await first.result;

@@ -87,7 +87,7 @@ describe('guild with the workspace plugin', { timeout: 120_000 }, () => {
     expect(listed.stdout).toMatch(new RegExp(`^${runId} broken \\(attempt 1\\): branch guild/${runId}-broken, worktree \\S+: exit code 1`, 'm'));
   });
 
-  it('resumes a run in worktrees whose driver was killed: what landed stays, the killed task runs again and lands, its first worktree is kept', async () => {
+  it('resumes a run in worktrees whose driver was killed: what landed stays, the killed task runs again and lands, its first worktree is kept until removed', async () => {
     const outside = await testdir();
     const release = path.join(outside, 'release');
     const starts = path.join(outside, 'starts');
@@ -152,6 +152,14 @@ tasks:
       new RegExp(`^${runId} slow \\(attempt 1\\): branch guild/${runId}-slow, worktree \\S+/slow: its run's driver stopped while attempt 1 ran; the resumed run runs the task again$`, 'm'),
     );
     expect(listed.stdout.trim().split('\n')).toHaveLength(1);
+    // Once looked at, it goes with --remove: folder, branch and all.
+    const removed = await guild(['worktrees', runId, '--remove'], repo);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stdout).toMatch(new RegExp(`^removed ${runId} slow \\(attempt 1\\): branch guild/${runId}-slow, worktree \\S+/slow\n$`));
+    expect(git(repo, 'worktree', 'list', '--porcelain').match(/^worktree .*$/gm)).toHaveLength(1);
+    expect(git(repo, 'branch', '--list', `guild/${runId}-*`)).toBe('');
+    expect((await guild(['worktrees'], repo)).stdout).toBe('no kept worktrees\n');
+    expect(git(repo, 'rev-parse', 'main').trim()).toBe(git(repo, 'rev-parse', branch).trim());
   });
 
   it('refuses --isolation worktree outside a git repository with one clear line and exit code 2', async () => {

@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
 import { GuildError, driverAlive, listRuns, runPaths, type CommandSpec } from '@guild/core';
 import { listCheckpoints, readCheckpoint } from './checkpoint';
-import { resolveRev } from './objects';
+import { git } from './git';
+import { deleteRef, resolveRev } from './objects';
 import type { Repo } from './repo';
 import { rollback, type RollbackReport } from './rollback';
 import { readRecord } from './run-record';
 import { storeExclude } from './paths';
+import { removeWorktree } from './worktrees';
 
 /** What the commands need: the repository (throws when there is none), the project, and where to print. */
 export interface CommandContext {
@@ -47,22 +49,41 @@ export function rollbackCommand(ctx: CommandContext): CommandSpec {
 }
 
 /**
- * `guild worktrees [run-id]`: the task branches and worktrees guild kept for inspection (tasks
- * that failed or could not land), of one run or of every run, with the reason for each.
+ * `guild worktrees [run-id] [--remove]`: the task branches and worktrees guild kept for
+ * inspection (tasks that failed, could not land, or were interrupted), of one run or of every
+ * run, with the reason for each. `--remove` deletes them (worktree folders and branches, with
+ * the work they hold) once you are done with them; a run still going is left alone.
  */
 export function worktreesCommand(ctx: CommandContext): CommandSpec {
   return {
     name: 'worktrees [run-id]',
-    description: 'list the task branches and worktrees kept for inspection (failed tasks, merge conflicts)',
-    async action(args) {
+    description: 'list the task branches and worktrees kept for inspection (failed tasks, merge conflicts); --remove deletes them',
+    options: [{ flags: '--remove', description: 'delete the kept worktrees and their branches (and the work on them)' }],
+    async action(args, options) {
       const repo = ctx.repo('guild worktrees');
       const runs = args[0] === undefined ? listRuns(ctx.projectRoot) : [await pickCheckpoint(repo, args[0])];
       let shown = 0;
       for (const runId of runs) {
-        for (const k of readRecord(runPaths(ctx.projectRoot, runId).dir, runId)?.kept ?? []) {
+        const kept = readRecord(runPaths(ctx.projectRoot, runId).dir, runId)?.kept ?? [];
+        const live = options.remove === true && kept.length > 0 && driverAlive(runPaths(ctx.projectRoot, runId));
+        if (live && args[0] !== undefined) {
+          throw new GuildError('RUN_LOCKED', `run ${runId} is still running; remove its worktrees once it has ended`);
+        }
+        if (live) ctx.write(`run ${runId} is still running; its worktrees are left alone:\n`);
+        for (const k of kept) {
           if ((await resolveRev(repo, `refs/heads/${k.branch}`)) === undefined) continue; // deleted since
-          const folder = existsSync(k.worktree) ? k.worktree : `${k.worktree} (removed)`;
-          ctx.write(`${runId} ${k.task} (attempt ${k.attempt}): branch ${k.branch}, worktree ${folder}: ${k.reason}\n`);
+          const there = existsSync(k.worktree);
+          if (options.remove === true && !live) {
+            if (there) await removeWorktree(repo, { path: k.worktree, branch: k.branch, base: '' });
+            else {
+              // Its folder was deleted by hand: git forgets it, then the branch goes.
+              await git(['worktree', 'prune'], { cwd: repo.top });
+              await deleteRef(repo, `refs/heads/${k.branch}`);
+            }
+            ctx.write(`removed ${runId} ${k.task} (attempt ${k.attempt}): branch ${k.branch}${there ? `, worktree ${k.worktree}` : ''}\n`);
+          } else {
+            ctx.write(`${runId} ${k.task} (attempt ${k.attempt}): branch ${k.branch}, worktree ${there ? k.worktree : `${k.worktree} (removed)`}: ${k.reason}\n`);
+          }
           shown++;
         }
       }
