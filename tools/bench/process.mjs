@@ -6,7 +6,7 @@
 //   node tools/bench/process.mjs --profile   # also profile the CLI run (node --cpu-prof)
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -52,17 +52,21 @@ const { createShellRunner } = await import(${JSON.stringify(coreUrl)});
 const runner = createShellRunner();
 const env = { ...process.env };
 const total = ${TASKS}, jobs = ${JOBS};
-let started = 0, done = 0;
+let started = 0, done = 0, failed;
 const t0 = performance.now();
 await new Promise((resolve) => {
   const next = () => {
     if (started >= total) return;
     const id = 't' + started++;
     const ctx = { attempt: 1, workdir: process.cwd(), env, logFile: ${JSON.stringify(logDir)} + '/' + id + '.log' };
-    runner.start({ id, run: 'true' }, ctx).done.then(() => (++done === total ? resolve() : next()));
+    runner.start({ id, run: 'true' }, ctx).done.then((r) => {
+      if (r.outcome !== 'succeeded') failed ??= id + ': ' + JSON.stringify(r);
+      if (++done === total) resolve(); else next();
+    });
   };
   for (let i = 0; i < jobs; i++) next();
 });
+if (failed) { console.error('task ' + failed); process.exit(1); }
 console.log(JSON.stringify({ loopMs: performance.now() - t0 }));
 process.exit(0);
 `;
@@ -123,6 +127,7 @@ export async function run({ write = console.log, profile = process.argv.includes
     for (let i = 0; i < TASKS; i++) plan.push(`  - id: t${String(i).padStart(4, '0')}`, '    run: "true"');
     await writeFile(path.join(dir, 'plan.yaml'), `${plan.join('\n')}\n`);
     await writeFile(path.join(dir, 'one.yaml'), 'version: 1\ntasks:\n  - id: t0\n    run: "true"\n');
+    await mkdir(path.join(dir, 'llogs'), { recursive: true });
     const par = gnuParallel();
 
     const contenders = [
