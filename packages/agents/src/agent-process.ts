@@ -65,7 +65,7 @@ export function startAgentProcess(o: AgentProcessOptions): AgentProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   } catch (error) {
-    return { ended: Promise.resolve({ kind: 'unstartable', message: (error as Error).message }), kill() {} };
+    return { ended: Promise.resolve(startFailure(error as NodeJS.ErrnoException, o.cwd)), kill() {} };
   }
   const pid = child.pid;
   const kill = (how: 'graceful' | 'now') => {
@@ -104,11 +104,7 @@ export function startAgentProcess(o: AgentProcessOptions): AgentProcess {
       stall.stop();
       resolve(end);
     };
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT' && !existsSync(o.cwd)) settle({ kind: 'unstartable', message: `its working directory ${o.cwd} does not exist` });
-      else if (error.code === 'ENOENT') settle({ kind: 'missing' });
-      else settle({ kind: 'unstartable', message: error.message });
-    });
+    child.once('error', (error: NodeJS.ErrnoException) => settle(startFailure(error, o.cwd)));
     child.once('exit', (code, signal) => {
       const finish = () => settle({ kind: 'exited', code, signal, stalled: stall.reason, verdict: o.parser.end({ code, signal }) });
       // 'close' comes once both pipes are drained; a grandchild that keeps them open must not hold the task.
@@ -150,4 +146,14 @@ function watchStall(o: AgentProcessOptions, onStall: () => void) {
       return reason;
     },
   };
+}
+
+/** Why an agent process could not start, from spawn's error (thrown, or emitted). */
+function startFailure(error: NodeJS.ErrnoException, cwd: string): AgentEnd {
+  if (error.code === 'ENOENT' && !existsSync(cwd)) return { kind: 'unstartable', message: `its working directory ${cwd} does not exist` };
+  if (error.code === 'ENOENT') return { kind: 'missing' };
+  if (error.code === 'E2BIG') {
+    return { kind: 'unstartable', message: 'its command line is too long for the system (E2BIG): its arguments and environment together are more than it takes' };
+  }
+  return { kind: 'unstartable', message: error.message };
 }

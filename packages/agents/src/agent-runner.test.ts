@@ -229,6 +229,27 @@ describe('stall detection', () => {
 });
 
 describe('start failures', () => {
+  it('a prompt too long for one command-line argument fails the task saying so, and no agent runs', async () => {
+    const r = await run('claude-code', { prompt: `Rewrite this:\n${'x'.repeat(200 * 1024)}` });
+    expect(r.result.outcome).toBe('failed');
+    expect(r.result.error).toMatch(
+      /^claude-code could not start: its command line is too long for the system \(E2BIG\): the prompt is 200 KiB; Linux takes at most 128 KiB in one argument\. Put the long part in a file the task can read and have the prompt point to it$/,
+    );
+    expect(r.calls).toHaveLength(0);
+  });
+
+  it('arguments and environment too large together (E2BIG from the system) fail the task saying so', async () => {
+    // 40 variables of 100 KiB: each fits in one argument, together they are over ARG_MAX.
+    const env = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`BIG_${i}`, 'y'.repeat(100 * 1024)]));
+    const s = setup({ profiles: { 'claude-code': { command: FAKE_AGENTS.claude, env } } });
+    const r = await run('claude-code', { prompt: 'x' }, {}, s);
+    expect(r.result).toEqual({
+      outcome: 'failed',
+      error: 'claude-code could not start: its command line is too long for the system (E2BIG): its arguments and environment together are more than it takes',
+    });
+    expect(r.calls).toHaveLength(0);
+  });
+
   it('a missing working directory is named', async () => {
     const s = setup();
     const dir = await testdir();

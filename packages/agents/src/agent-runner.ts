@@ -1,7 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Blocker, RunContext, RunResult, Runner, RunningTask, Task } from '@guild/core';
 import { startAgentProcess, type AgentEnd, type AgentProcess } from './agent-process.js';
-import { renderArgv } from './argv.js';
+import { argvTooLong, renderArgv } from './argv.js';
 import { PARSERS } from './parsers/index.js';
 import type { AgentProfile } from './profiles.js';
 import { buildPrompt, declaredFiles } from './prompt.js';
@@ -47,6 +47,8 @@ export function createAgentRunner(name: string, deps: AgentRunnerDeps): Runner {
         const argv = renderArgv(profile.argv, { prompt, files, workdir: ctx.workdir, model: profile.model, task: task.id });
         const shown = argv.map((a) => (a.includes(prompt) && prompt.length > 60 ? `<prompt, ${prompt.length} chars>` : JSON.stringify(a)));
         writeSync(fd, `--- guild: attempt ${ctx.attempt} at ${new Date().toISOString()}: ${profile.name}: ${shown.join(' ')}\n`);
+        const tooLong = argvTooLong(argv, prompt);
+        if (tooLong !== undefined) return { ended: Promise.resolve({ kind: 'unstartable', message: tooLong }), kill() {} };
         ctx.progress({ message: `${profile.name} started` });
         return startAgentProcess({
           argv,

@@ -63,3 +63,24 @@ export function renderArgv(template: readonly string[], values: ArgValues): stri
   });
   return out;
 }
+
+/** Linux's limit on one command-line argument (MAX_ARG_STRLEN: 32 pages), its closing NUL included. */
+const MAX_ARG_BYTES = 128 * 1024;
+
+/**
+ * Why the system would refuse to start `argv`, when that can be told beforehand: on Linux, an
+ * argument over 128 KiB (the prompt, usually). `undefined` otherwise.
+ */
+export function argvTooLong(argv: readonly string[], prompt: string): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  for (const arg of argv) {
+    const bytes = Buffer.byteLength(arg);
+    if (bytes + 1 <= MAX_ARG_BYTES) continue;
+    const what = prompt !== '' && arg.includes(prompt) ? 'the prompt' : 'an argument';
+    return (
+      `its command line is too long for the system (E2BIG): ${what} is ${Math.round(bytes / 1024)} KiB; Linux takes at most ` +
+      '128 KiB in one argument. Put the long part in a file the task can read and have the prompt point to it'
+    );
+  }
+  return undefined;
+}
