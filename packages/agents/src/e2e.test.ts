@@ -30,6 +30,8 @@ function config(records: string) {
           },
           roles: { tests: 'codex', frontend: 'gemini' },
           neverTogether: [['release', '@writers']],
+          // The rate-limited task's extra attempt waits this long (60 s by default).
+          backoff: { cooldown: '1s' },
         },
       ],
     ],
@@ -89,7 +91,7 @@ describe('guild run with @guild/agents (built) and fake agent CLIs', () => {
     expect(existsSync(path.join(dir, 'pwned'))).toBe(false);
 
     expect(out).toMatch(/cover failed in .*codex is rate-limited: You've hit your usage limit/);
-    expect(out).toMatch(/cover will retry \(attempt 2\)/);
+    expect(out).toMatch(/cover will retry \(attempt 2\) in 1.0s$/m);
     expect(out).toMatch(/cover succeeded/);
     expect(out).toMatch(/broken failed in .*\(exit 0\): claude-code: API Error: 500 .*Internal server error/);
     expect(out).toMatch(/summary: 5 succeeded, 1 failed/);
