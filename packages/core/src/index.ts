@@ -31,6 +31,7 @@ export {
   listRuns,
   pickRun,
   lockRun,
+  tryLock,
   readDriver,
   driverAlive,
   readEventLog,

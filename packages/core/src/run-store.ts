@@ -80,7 +80,7 @@ export interface StoredPlan {
   options: { concurrency: number; boost: number; failFast: boolean; isolation?: Isolation };
 }
 
-/** Who drives a run: the process holding its lock. */
+/** The process holding a lock file: for a run's lock, who drives it. */
 export interface DriverInfo {
   pid: number;
   startTime?: number;
@@ -88,42 +88,59 @@ export interface DriverInfo {
 }
 
 /**
- * Takes the run's driver lock, so two processes never drive one run. A lock left by a process
- * that is gone (crashed, killed) is taken over. Throws a {@link GuildError} naming the pid
- * that holds it otherwise. Returns a function that releases it.
+ * Takes a lock file: created exclusively, holding this process's pid and start time. A lock left
+ * by a process that is gone (crashed, killed) is taken over. Returns how to release it, or the
+ * live process holding it (`holder` undefined: other processes kept taking it first).
  */
-export function lockRun(paths: RunPaths): () => void {
+export function tryLock(file: string): { release: () => void } | { holder?: DriverInfo } {
   const me: DriverInfo = { pid: process.pid, startTime: startTimeOf(process.pid), since: Date.now() };
   for (let tries = 0; tries < 3; tries++) {
     try {
-      writeFileSync(paths.lock, JSON.stringify(me), { flag: 'wx' });
-      return () => {
-        const holder = readDriver(paths);
-        if (holder?.pid === me.pid) rmSync(paths.lock, { force: true });
+      writeFileSync(file, JSON.stringify(me), { flag: 'wx' });
+      return {
+        release: () => {
+          if (readHolder(file)?.pid === me.pid) rmSync(file, { force: true });
+        },
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const holder = readDriver(paths);
-      if (holder && isSameProcess(holder.pid, holder.startTime)) {
-        throw new GuildError(
-          'RUN_LOCKED',
-          `run ${path.basename(paths.dir)} is being driven by process ${holder.pid} (since ${new Date(holder.since).toISOString()}); watch it with "guild status", or stop it with "guild abort"`,
-        );
-      }
+      const holder = readHolder(file);
+      if (holder && isSameProcess(holder.pid, holder.startTime)) return { holder };
       // The holder is gone: its lock is stale.
-      rmSync(paths.lock, { force: true });
+      rmSync(file, { force: true });
     }
+  }
+  return {};
+}
+
+function readHolder(file: string): DriverInfo | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as DriverInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Takes the run's driver lock, so two processes never drive one run (see {@link tryLock}).
+ * Throws a {@link GuildError} naming the pid that holds it. Returns a function that releases it.
+ */
+export function lockRun(paths: RunPaths): () => void {
+  const lock = tryLock(paths.lock);
+  if ('release' in lock) return lock.release;
+  const { holder } = lock;
+  if (holder) {
+    throw new GuildError(
+      'RUN_LOCKED',
+      `run ${path.basename(paths.dir)} is being driven by process ${holder.pid} (since ${new Date(holder.since).toISOString()}); watch it with "guild status", or stop it with "guild abort"`,
+    );
   }
   throw new GuildError('RUN_LOCKED', `could not take the lock ${paths.lock}; another process keeps taking it`);
 }
 
 /** The process that holds a run's lock, if any (alive or not). */
 export function readDriver(paths: RunPaths): DriverInfo | undefined {
-  try {
-    return JSON.parse(readFileSync(paths.lock, 'utf8')) as DriverInfo;
-  } catch {
-    return undefined;
-  }
+  return readHolder(paths.lock);
 }
 
 /** Whether a run's driver is alive. */

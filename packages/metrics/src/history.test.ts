@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createPlan } from '@guild/core';
+import { createPlan, tryLock } from '@guild/core';
 import { removeTestdirs, testdir } from '@guild/test-utils';
 import { DurationHistory, commandHash, historyFile } from './history';
 
@@ -84,4 +85,42 @@ describe('DurationHistory', () => {
     expect(plan.tasks.get('docs')).toMatchObject({ estimate: 5, estimateFrom: 'plan' });
     expect(existsSync(file)).toBe(true);
   });
+
+  it('a record waits for the lock another run holds, then re-reads the file: both runs keep their updates', async () => {
+    const file = historyFile(await testdir());
+    mkdirSync(path.dirname(file), { recursive: true });
+    // This test is the other run: it holds the lock while it writes its own update.
+    const held = tryLock(`${file}.lock`);
+    if (!('release' in held)) throw new Error('could not take the lock');
+    const child = spawn(process.execPath, ['--input-type=module', '-e', recordIn(file, 'b', 2)], { stdio: 'inherit' });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(child.exitCode, 'the record did not wait for the lock').toBeNull();
+    writeFileSync(file, JSON.stringify({ version: 1, tasks: { a: { hash: commandHash({ run: 'a' }), durations: [1], at: 1 } } }));
+    held.release();
+    expect(await exited).toBe(0);
+    const history = new DurationHistory({ file });
+    expect(history.estimate({ id: 'a', run: 'a' })).toBe(1);
+    expect(history.estimate({ id: 'b', run: 'b' })).toBe(2);
+    expect(readdirSync(path.dirname(file))).toEqual(['history.json']);
+  });
+
+  it('takes over a lock left by a process that is gone', async () => {
+    const file = historyFile(await testdir());
+    mkdirSync(path.dirname(file), { recursive: true });
+    const gone = spawnSync('true').pid!;
+    writeFileSync(`${file}.lock`, JSON.stringify({ pid: gone, startTime: 1, since: 1 }));
+    const warnings: string[] = [];
+    new DurationHistory({ file, warn: (m) => warnings.push(m) }).record([{ spec: build, seconds: 3 }]);
+    expect(new DurationHistory({ file }).estimate(build)).toBe(3);
+    expect(warnings).toEqual([]);
+    expect(readdirSync(path.dirname(file))).toEqual(['history.json']);
+  });
 });
+
+/** A module that records `seconds` for task `id` (command `id`) in `file`, with the built package. */
+function recordIn(file: string, id: string, seconds: number): string {
+  const dist = new URL('../dist/index.js', import.meta.url).href;
+  return `import { DurationHistory } from ${JSON.stringify(dist)};
+new DurationHistory({ file: ${JSON.stringify(file)} }).record([{ spec: { id: ${JSON.stringify(id)}, run: ${JSON.stringify(id)} }, seconds: ${seconds} }]);`;
+}

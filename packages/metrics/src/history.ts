@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { writeAtomic, type Seconds, type TaskSpec } from '@guild/core';
+import { tryLock, writeAtomic, type Seconds, type TaskSpec } from '@guild/core';
 
 /** Where a project keeps its tasks' past durations. */
 export const historyFile = (projectRoot: string): string => path.join(projectRoot, '.guild', 'history.json');
+
+/** How long {@link DurationHistory.record} waits for another process's lock on the file. */
+const LOCK_WAIT_MS = 3000;
 
 /** One task's past durations, as `history.json` holds them. */
 interface Entry {
@@ -64,10 +67,37 @@ export class DurationHistory {
   }
 
   /**
-   * Adds durations of succeeded attempts (re-reading the file first, so other runs' updates are
-   * kept) and writes the file.
+   * Adds durations of succeeded attempts and writes the file: under a lock file
+   * (`history.json.lock`), re-reading the file first, so runs that end at the same moment all
+   * keep their updates. A lock held for over {@link LOCK_WAIT_MS} is reported and gone past.
    */
   record(runs: ReadonlyArray<{ spec: TaskSpec; seconds: Seconds }>, now = Date.now()): void {
+    mkdirSync(path.dirname(this.options.file), { recursive: true });
+    const release = this.lock();
+    try {
+      this.merge(runs, now);
+    } finally {
+      release();
+    }
+  }
+
+  /** Waits for the history's lock file; returns how to release it. */
+  private lock(): () => void {
+    const file = `${this.options.file}.lock`;
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (;;) {
+      const lock = tryLock(file);
+      if ('release' in lock) return lock.release;
+      if (Date.now() >= deadline) {
+        const who = lock.holder ? `process ${lock.holder.pid}` : 'other processes';
+        this.options.warn?.(`${file} has been held by ${who} for over ${LOCK_WAIT_MS / 1000}s; updating ${this.options.file} without it`);
+        return () => {};
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
+
+  private merge(runs: ReadonlyArray<{ spec: TaskSpec; seconds: Seconds }>, now: number): void {
     const entries = this.read();
     for (const { spec, seconds } of runs) {
       if (!Number.isFinite(seconds) || seconds < 0) continue;
@@ -79,7 +109,6 @@ export class DurationHistory {
     }
     const kept = [...entries].sort(([, a], [, b]) => a.at - b.at).slice(-this.limit);
     this.entries = new Map(kept);
-    mkdirSync(path.dirname(this.options.file), { recursive: true });
     writeAtomic(this.options.file, `${JSON.stringify({ version: 1, tasks: Object.fromEntries(kept) })}\n`);
   }
 
