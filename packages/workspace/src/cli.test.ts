@@ -162,6 +162,38 @@ tasks:
     expect(git(repo, 'rev-parse', 'main').trim()).toBe(git(repo, 'rev-parse', branch).trim());
   });
 
+  it('worktrees --remove leaves a run that is still going alone', async () => {
+    const outside = await testdir();
+    const release = path.join(outside, 'release');
+    const repo = await gitRepo({ 'guild.config.json': JSON.stringify({ plugins: [PLUGIN] }) });
+    await writeFiles(repo, {
+      'plan.yaml': `version: 1
+tasks:
+  - id: broken
+    run: echo half > half.txt; exit 1
+    writes: [half.txt]
+  - id: hold
+    run: while [ ! -e ${shellQuote(release)} ]; do sleep 0.05; done; echo done > hold.txt
+    writes: [hold.txt]
+`,
+    });
+    const driver = startGuild(['run', 'plan.yaml', '--isolation', 'worktree', '--reporter', 'plain'], { cwd: repo, env: { ...GIT_TEST_ENV }, timeoutMs: 60_000 });
+    const runId = /guild run (\S+):/.exec(await driver.waitForLine(/^guild run /))![1]!;
+    await driver.waitForLine(/\] broken failed /);
+    const named = await guild(['worktrees', runId, '--remove'], repo);
+    expect(named.code).toBe(2);
+    expect(named.stderr).toBe(`guild: run ${runId} is still running; remove its worktrees once it has ended\n`);
+    const all = await guild(['worktrees', '--remove'], repo);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(new RegExp(`^run ${runId} is still running; its worktrees are left alone:\n${runId} broken \\(attempt 1\\): branch guild/${runId}-broken, `));
+    expect(git(repo, 'branch', '--list', '--format=%(refname:short)', `guild/${runId}-broken`).trim()).toBe(`guild/${runId}-broken`);
+    await writeFiles(outside, { release: '' });
+    expect((await driver.result).code).toBe(1);
+    const removed = await guild(['worktrees', '--remove'], repo);
+    expect(removed.stdout).toMatch(new RegExp(`^removed ${runId} broken \\(attempt 1\\): branch guild/${runId}-broken, worktree \\S+\n$`));
+    expect(git(repo, 'branch', '--list', `guild/${runId}-*`)).toBe('');
+  });
+
   it('refuses --isolation worktree outside a git repository with one clear line and exit code 2', async () => {
     const dir = await testdir({ 'guild.config.json': JSON.stringify({ plugins: [PLUGIN] }), 'plan.yaml': PLAN });
     const run = await guild(['run', 'plan.yaml', '--isolation', 'worktree'], dir);
