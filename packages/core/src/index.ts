@@ -44,5 +44,5 @@ export {
   type ReadLog,
 } from './run-store.js';
 export { applyEvent, initialRunState, countStates, runStateJson, type RunState, type TaskStatus } from './run-state.js';
-export { isAlive, isSameProcess, startTimeOf, processesWithEnv, killGroup } from './proc.js';
+export { isAlive, isSameProcess, startTimeOf, processesWithEnv, killGroup, sleepSync } from './proc.js';
 export { serveControl, sendControl, controlSocketPath, type ControlAction, type ControlReply } from './control.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { compiledLauncher } from './launcher-build.js';
 import { LAUNCHER_SCRIPT } from './launcher-script.js';
-import { isAlive } from './proc.js';
+import { isAlive, sleepSync } from './proc.js';
 import type { RunResult } from './types.js';
 
 /** One task for the launcher to start. Every field is data: none is read by a shell but `command`. */
@@ -88,11 +88,6 @@ function snapshotEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   return env;
-}
-
-/** Blocks the thread for `ms` without spinning. */
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function errnoCode(e: unknown): string | undefined {

@@ -16,6 +16,11 @@ function statFields(pid: number): string[] | undefined {
   }
 }
 
+/** Blocks the thread for `ms` without spinning. */
+export function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 /** Whether the process exists and is not a zombie. */
 export function isAlive(pid: number): boolean {
   const f = statFields(pid);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { tryLock, writeAtomic, type Seconds, type TaskSpec } from '@guild/core';
+import { sleepSync, tryLock, writeAtomic, type Seconds, type TaskSpec } from '@guild/core';
 
 /** Where a project keeps its tasks' past durations. */
 export const historyFile = (projectRoot: string): string => path.join(projectRoot, '.guild', 'history.json');
@@ -93,7 +93,7 @@ export class DurationHistory {
         this.options.warn?.(`${file} has been held by ${who} for over ${LOCK_WAIT_MS / 1000}s; updating ${this.options.file} without it`);
         return () => {};
       }
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      sleepSync(10);
     }
   }
 

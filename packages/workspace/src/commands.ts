@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { GuildError, driverAlive, listRuns, runPaths, type CommandSpec } from '@guild/core';
 import { listCheckpoints, readCheckpoint } from './checkpoint';
-import { git } from './git';
-import { deleteRef, resolveRev } from './objects';
+import { resolveRev } from './objects';
 import type { Repo } from './repo';
 import { rollback, type RollbackReport } from './rollback';
 import { readRecord } from './run-record';
@@ -64,8 +63,9 @@ export function worktreesCommand(ctx: CommandContext): CommandSpec {
       const runs = args[0] === undefined ? listRuns(ctx.projectRoot) : [await pickCheckpoint(repo, args[0])];
       let shown = 0;
       for (const runId of runs) {
-        const kept = readRecord(runPaths(ctx.projectRoot, runId).dir, runId)?.kept ?? [];
-        const live = options.remove === true && kept.length > 0 && driverAlive(runPaths(ctx.projectRoot, runId));
+        const paths = runPaths(ctx.projectRoot, runId);
+        const kept = readRecord(paths.dir, runId)?.kept ?? [];
+        const live = options.remove === true && kept.length > 0 && driverAlive(paths);
         if (live && args[0] !== undefined) {
           throw new GuildError('RUN_LOCKED', `run ${runId} is still running; remove its worktrees once it has ended`);
         }
@@ -74,12 +74,7 @@ export function worktreesCommand(ctx: CommandContext): CommandSpec {
           if ((await resolveRev(repo, `refs/heads/${k.branch}`)) === undefined) continue; // deleted since
           const there = existsSync(k.worktree);
           if (options.remove === true && !live) {
-            if (there) await removeWorktree(repo, { path: k.worktree, branch: k.branch, base: '' });
-            else {
-              // Its folder was deleted by hand: git forgets it, then the branch goes.
-              await git(['worktree', 'prune'], { cwd: repo.top });
-              await deleteRef(repo, `refs/heads/${k.branch}`);
-            }
+            await removeWorktree(repo, { path: k.worktree, branch: k.branch });
             ctx.write(`removed ${runId} ${k.task} (attempt ${k.attempt}): branch ${k.branch}${there ? `, worktree ${k.worktree}` : ''}\n`);
           } else {
             ctx.write(`${runId} ${k.task} (attempt ${k.attempt}): branch ${k.branch}, worktree ${there ? k.worktree : `${k.worktree} (removed)`}: ${k.reason}\n`);

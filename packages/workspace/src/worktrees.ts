@@ -57,9 +57,13 @@ export async function addWorktree(repo: Repo, runId: string, taskId: string, bas
   }
 }
 
-/** Removes a worktree (with whatever untracked files it holds) and, unless `keepBranch`, its branch. */
-export async function removeWorktree(repo: Repo, worktree: TaskWorktree, keepBranch = false): Promise<void> {
-  await git(['worktree', 'remove', '--force', worktree.path], { cwd: repo.top });
+/**
+ * Removes a worktree (with whatever untracked files it holds) and, unless `keepBranch`, its
+ * branch. A worktree whose folder was deleted by hand is forgotten by git (`worktree prune`).
+ */
+export async function removeWorktree(repo: Repo, worktree: Pick<TaskWorktree, 'path' | 'branch'>, keepBranch = false): Promise<void> {
+  if (existsSync(worktree.path)) await git(['worktree', 'remove', '--force', worktree.path], { cwd: repo.top });
+  else await git(['worktree', 'prune'], { cwd: repo.top });
   if (!keepBranch) await deleteRef(repo, `refs/heads/${worktree.branch}`);
 }
 
