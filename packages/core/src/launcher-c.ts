@@ -141,6 +141,33 @@ static struct kid *add(pid_t pid, int state) {
   return k;
 }
 
+/* Idle zygotes that died lately, with their wait status: Node may have handed one a task (a J
+ * request on its way) and stopped it before the J arrived; the task then ended as the zygote
+ * did, and says so. A ring: a J follows its pick within moments. */
+static struct {
+  pid_t pid;
+  int status;
+} dead[64];
+static size_t ndead;
+
+static void remember_dead(pid_t pid, int status) {
+  dead[ndead % 64].pid = pid;
+  dead[ndead % 64].status = status;
+  ndead++;
+}
+
+static int dead_status(pid_t pid, int *status) {
+  for (size_t i = 0; i < 64 && i < ndead; i++) {
+    size_t j = (ndead - 1 - i) % 64;
+    if (dead[j].pid == pid) {
+      *status = dead[j].status;
+      dead[j].pid = 0;
+      return 1;
+    }
+  }
+  return 0;
+}
+
 static void drop(struct kid *k) {
   if (k->jw >= 0) close(k->jw);
   free(k->err);
@@ -548,6 +575,7 @@ static void reap(void) {
       else
         emitf("X %s %d\n", k->id, status);
     } else if (k->state == IDLE) {
+      remember_dead(pid, status);
       emitf("D %d\n", (int)pid);
     }
     drop(k);
@@ -610,9 +638,11 @@ static void assign(const char *id, pid_t zpid, const char *frame, size_t len) {
   if (!k || k->state != IDLE) {
     char hex[200];
     char msg[100];
+    int status = 127 << 8;
+    dead_status(zpid, &status);
     snprintf(msg, sizeof msg, "its process %d ended before the task was handed to it", (int)zpid);
     hex_of(msg, strlen(msg), hex);
-    emitf("X %s 32512 ", id), emits(hex), emits("\n");
+    emitf("X %s %d ", id, status), emits(hex), emits("\n");
     return;
   }
   k->state = TASK;

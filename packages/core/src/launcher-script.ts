@@ -26,7 +26,8 @@
  * - stdout (launcher -> Node, read asynchronously), lines: `Z <pid> <start time>` a zygote is
  *   idle and ready (the start time as in /proc/<pid>/stat, empty without /proc);
  *   `D <pid>` an idle zygote died; `X <id> <raw wait status>[ <hex message>]` a task ended, the
- *   message saying why it failed before exec (status 127).
+ *   message saying why it failed before exec (status 127), or that its zygote died before the
+ *   task reached it (the zygote's status: killed by a signal when Node stopped the task first).
  * - stdin: never written; EOF means Node is gone, and the launcher exits (idle zygotes then see
  *   EOF and exit; tasks' process groups are not touched: resuming the run deals with them).
  *
@@ -67,6 +68,10 @@ nonblock($_) for $sigr, $sigw, $str, \*STDOUT, \*STDIN;
 $SIG{CHLD} = sub { syswrite($sigw, 'x') };
 
 my (%task, %err, %forming, %idle, %start);
+# Idle zygotes that died lately, with their wait status: Node may have handed one a task (a J
+# request on its way) and stopped it before the J arrived; the task then ended as the zygote
+# did, and says so. The last 64: a J follows its pick within moments.
+my (%dead, @dead);
 my ($in, $out, $stbuf) = ('', '', '');
 my $rbits = '';
 vec($rbits, $_, 1) = 1 for 0, fileno($req), fileno($sigr), fileno($str);
@@ -102,6 +107,12 @@ sub reap {
     if (defined(my $id = delete $task{$pid})) {
       $out .= defined $e ? "X $id $status $e\n" : "X $id $status\n";
     } elsif (delete $idle{$pid}) {
+      $dead{$pid} = $status;
+      push @dead, $pid;
+      while (@dead > 64) {
+        my $old = shift @dead;
+        delete $dead{$old} unless grep { $_ == $old } @dead;
+      }
       $out .= "D $pid\n";
     } else {
       delete $forming{$pid};
@@ -215,7 +226,8 @@ sub assign {
   my $jw = delete $idle{$zpid};
   delete $start{$zpid};
   unless ($jw) {
-    $out .= "X $id 32512 " . hex_of("its process $zpid ended before the task was handed to it") . "\n";
+    my $status = delete $dead{$zpid} // 32512;
+    $out .= "X $id $status " . hex_of("its process $zpid ended before the task was handed to it") . "\n";
     return;
   }
   $task{$zpid} = $id;

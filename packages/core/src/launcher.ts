@@ -423,10 +423,15 @@ export class Launcher {
   }
 }
 
-/** A RunResult from a raw wait status, and the launcher's message when the child failed before exec. */
+/**
+ * A RunResult from a raw wait status, and the launcher's message when the task never ran its
+ * command: it failed before exec, or its idle child died before the task reached it — killed by
+ * a signal when the task was stopped first, which is then what the task ended by.
+ */
 function resultOf(status: number, hex: string | undefined): RunResult {
-  if (hex !== undefined) return { outcome: 'failed', error: `could not start: ${Buffer.from(hex, 'hex').toString()}` };
   const sig = status & 0x7f;
+  if (hex !== undefined && sig === 0)
+    return { outcome: 'failed', error: `could not start: ${Buffer.from(hex, 'hex').toString()}` };
   if (sig !== 0) {
     const signal = SIGNAL_NAMES.get(sig) ?? `SIG${sig}`;
     return { outcome: 'failed', signal, error: `killed by ${signal}` };

@@ -313,6 +313,18 @@ describe.each(modes)('the shell runner ($name)', ({ name, make }) => {
     expect(await running.done).toMatchObject({ outcome: 'failed', signal: 'SIGKILL' });
   });
 
+  test('a task stopped the moment it starts ends by the signal that stopped it, every time', async () => {
+    // With idle children, the stop can reach the child before the task does.
+    const results: RunResult[] = [];
+    for (let i = 0; i < 200; i++) {
+      const { running } = start('sleep 5');
+      running.stop(i % 2 ? 'graceful' : 'now');
+      results.push(await running.done);
+    }
+    const wrong = results.filter((r, i) => r.outcome !== 'failed' || r.signal !== (i % 2 ? 'SIGTERM' : 'SIGKILL'));
+    expect(wrong).toEqual([]);
+  });
+
   test.runIf(linux)('nothing of the runner is open in the task; no signal is blocked or ignored', async () => {
     const { running, logFile } = start('exec sleep 5');
     const pid = running.pid!;
