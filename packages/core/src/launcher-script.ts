@@ -299,7 +299,10 @@ while (1) {
   my $r = $rbits;
   my $w;
   if (length $out) { $w = ''; vec($w, 1, 1) = 1 }
-  my $n = select($r, $w, undef, short() ? $pause : undef);
+  # Perl runs a signal handler between its own steps, not in the signal: a SIGCHLD just before
+  # select blocks writes to the self-pipe only after select returns. So while tasks run, select
+  # never blocks for long, and a task's end is seen at most that late.
+  my $n = select($r, $w, undef, short() ? $pause : %task ? 0.05 : undef);
   if ($n < 0) { next if $!{EINTR}; die "select: $!\n" }
   if ($n > 0) {
     if (vec($r, fileno($sigr), 1)) { sysread($sigr, my $junk, 4096) }
