@@ -15,6 +15,7 @@ import {
 import { version } from '../package.json';
 import { findProjectRoot, loadConfig, resolvePlugins } from './config.js';
 import { conflictsCommand, planCommand, runCommand, type Context, type TaskRef } from './commands.js';
+import { pruneCommand } from './prune.js';
 import { controlCommand, logsCommand, runsCommand, statusCommand } from './runs-commands.js';
 
 /** Streams and folder the CLI works with; tests pass their own. */
@@ -54,6 +55,13 @@ function positiveInt(flag: string) {
     if (!/^\d+$/.test(value) || Number(value) < 1) {
       throw new InvalidArgumentError(`${flag} takes a whole number of at least 1, got "${value}"`);
     }
+    return Number(value);
+  };
+}
+
+function wholeNumber(flag: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${flag} takes a whole number (0 or more), got "${value}"`);
     return Number(value);
   };
 }
@@ -188,11 +196,23 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 
   program
     .command('runs')
-    .description('list the runs of this project, newest last')
+    .description('list the runs of this project, newest last; --prune removes old ended ones')
     .option('--json', 'print JSON')
-    .action(async (o: { json?: boolean }) => {
-      const { projectRoot } = await loadConfig(io.cwd, program.opts<{ config?: string }>().config);
-      exitCode = runsCommand(io, projectRoot, o);
+    .option('--prune', 'remove the ended runs older than the newest --keep (their folders, checkpoints and merged branches)')
+    .addOption(new Option('--keep <n>', 'with --prune: how many of the newest runs stay, whatever their state').default(10).argParser(wholeNumber('--keep')))
+    .option('--crashed', 'with --prune: remove crashed and damaged runs too (otherwise they stay, to be resumed)')
+    .option('--dry-run', 'with --prune: say what would be removed, remove nothing')
+    .action(async (o: { json?: boolean; prune?: boolean; keep: number; crashed?: boolean; dryRun?: boolean }, cmd: Command) => {
+      if (!o.prune) {
+        const stray = ['keep', 'crashed', 'dryRun'].find((k) => cmd.getOptionValueSource(k) === 'cli');
+        if (stray) throw new GuildError('USAGE', `--${stray === 'dryRun' ? 'dry-run' : stray} only goes with --prune`);
+        const { projectRoot } = await loadConfig(io.cwd, program.opts<{ config?: string }>().config);
+        exitCode = runsCommand(io, projectRoot, o);
+        return;
+      }
+      if (o.json) throw new GuildError('USAGE', '--json does not go with --prune');
+      const ctx = await context(program.opts());
+      exitCode = await pruneCommand(io, ctx.host, ctx.projectRoot, o);
     });
 
   program

@@ -1,7 +1,7 @@
 import type { GuildConfig } from './config.js';
 import { GuildError, isGuildError } from './errors.js';
 import { readPlanFile } from './plan-load.js';
-import type { CommandSpec, Estimator, GuildPlugin, Logger, ReporterFactory, RunEndContext, TaskSource } from './plugin.js';
+import type { CommandSpec, Estimator, GuildPlugin, Logger, ReporterFactory, RunEndContext, RunRemovedContext, TaskSource } from './plugin.js';
 import { shellRunner } from './shell-runner.js';
 import type { AccessControl, EventListener, Plan, Runner, Seconds, TaskSpec } from './types.js';
 
@@ -48,6 +48,7 @@ export class PluginHost {
   private readonly runnerWrappers: Array<(runner: Runner) => Runner> = [];
   readonly reporters = new Map<string, ReporterFactory>();
   readonly runEndHooks: Array<{ plugin: string; hook: (run: RunEndContext) => void | Promise<void> }> = [];
+  readonly runRemovedHooks: Array<{ plugin: string; hook: (run: RunRemovedContext) => void | Promise<void> }> = [];
   private readonly plugins: GuildPlugin[];
   private setUp: GuildPlugin[] = [];
 
@@ -105,6 +106,9 @@ export class PluginHost {
           onRunEnd: (hook) => {
             this.runEndHooks.push({ plugin: name, hook });
           },
+          onRunRemoved: (hook) => {
+            this.runRemovedHooks.push({ plugin: name, hook });
+          },
           addRunnerResolver: (r) => {
             this.runnerResolvers.push(r);
           },
@@ -150,6 +154,14 @@ export class PluginHost {
     for (const { plugin, hook } of this.runEndHooks) {
       const p = this.plugins.find((x) => x.name === plugin)!;
       await this.call(p, 'onRunEnd', () => hook(run));
+    }
+  }
+
+  /** Runs every plugin's run-removed hook, in setup order; the first failure is thrown. */
+  async runRemoved(run: RunRemovedContext): Promise<void> {
+    for (const { plugin, hook } of this.runRemovedHooks) {
+      const p = this.plugins.find((x) => x.name === plugin)!;
+      await this.call(p, 'onRunRemoved', () => hook(run));
     }
   }
 

@@ -117,6 +117,14 @@ export interface RunEndContext {
   boost: number;
 }
 
+/** What plugins' run-removed hooks get: a run `guild runs --prune` removes (its folder still there). */
+export interface RunRemovedContext {
+  runId: string;
+  /** `.guild/runs/<run-id>/`, removed once every hook has run. */
+  runDir: string;
+  projectRoot: string;
+}
+
 /** Gives a task without an `estimate` one, e.g. from earlier runs' durations; `undefined` for no idea. */
 export type Estimator = (spec: TaskSpec) => Seconds | undefined;
 
@@ -151,6 +159,12 @@ export interface SetupApi {
   wrapRunners(wrap: (runner: Runner) => Runner): void;
   /** Called after every run (also a failed or aborted one), once its files are complete. */
   onRunEnd(hook: (run: RunEndContext) => void | Promise<void>): void;
+  /**
+   * Called when `guild runs --prune` removes an ended run, before its folder goes: remove what
+   * the plugin keeps for that run elsewhere (git refs, branches, worktrees). A hook that throws
+   * keeps the run (its folder stays, and the prune says why).
+   */
+  onRunRemoved(hook: (run: RunRemovedContext) => void | Promise<void>): void;
 }
 
 /**

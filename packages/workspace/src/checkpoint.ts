@@ -13,6 +13,8 @@ const trailer = (runId: string) => `Guild-Checkpoint: ${runId}`;
 
 /** The ref holding the tree as it was when run `runId` started. */
 export const checkpointRef = (runId: string): string => `${CHECKPOINTS}${runId}`;
+/** The ref holding the index (staged changes) as it was when run `runId` started, when it differed. */
+export const checkpointIndexRef = (runId: string): string => `${INDEXES}${runId}`;
 
 /** The project as it was when a run started. */
 export interface Checkpoint {

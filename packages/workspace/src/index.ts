@@ -1,6 +1,7 @@
 import { definePlugin, type GuildPlugin } from '@guild/core';
 import { rollbackCommand, worktreesCommand } from './commands';
 import { parseWorkspaceOptions, type WorkspaceOptions } from './options';
+import { removeRunArtifacts } from './prune';
 import { probeRepo, requireMergeTree, requireRepo } from './repo';
 import { Workspace } from './workspace';
 
@@ -31,6 +32,8 @@ export type { WorkspaceOptions, ResolvedWorkspaceOptions } from './options';
  * - A task with `ports: N` gets N free loopback ports (`GUILD_PORT`, `GUILD_PORT_1`, ...), never
  *   shared with a task running at the same time.
  * - Commands: `guild rollback [run-id] [--list]`, `guild worktrees [run-id]`.
+ * - When `guild runs --prune` removes a run, its checkpoint goes too, and its integration
+ *   branch when everything on it is in HEAD; a run with kept worktrees is not removed.
  *
  * Without git (or outside a repository) runs still work, with ports only.
  *
@@ -55,6 +58,7 @@ export default definePlugin((options: WorkspaceOptions = {}): GuildPlugin => {
       api.onEvent(workspace.onEvent);
       api.wrapRunners(workspace.wrap);
       api.onRunEnd(workspace.runEnded);
+      if (repo) api.onRunRemoved((run) => removeRunArtifacts(repo, run, api.logger));
       const commands = {
         projectRoot: api.projectRoot,
         repo: (command: string) => requireRepo(probe, command),
