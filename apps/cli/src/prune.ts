@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { isGuildError, listRuns, runPaths, tryLock, type PluginHost } from '@guild/core';
+import { isGuildError, killLeftovers, listRuns, readStoredPlan, replayRun, runPaths, tryLock, type PluginHost } from '@guild/core';
 import type { Io } from './cli.js';
 import { viewRun } from './runs-commands.js';
 
@@ -16,8 +16,9 @@ export interface PruneOptions {
 /**
  * `guild runs --prune`: removes the runs older than the newest `keep` that have ended, each
  * under its driver lock (so no resume starts meanwhile), after the plugins' run-removed hooks
- * (the workspace's checkpoint and branch). A running run, a crashed one (unless `crashed`) and
- * one a plugin keeps are left, each with the reason.
+ * (the workspace's checkpoint and branch). A running run, a crashed one (unless `crashed`: then
+ * the processes its driver left running are killed first) and one a plugin keeps are left, each
+ * with the reason.
  */
 export async function pruneCommand(io: Io, host: PluginHost, projectRoot: string, o: PruneOptions): Promise<number> {
   const runs = listRuns(projectRoot);
@@ -59,6 +60,12 @@ export async function pruneCommand(io: Io, host: PluginHost, projectRoot: string
       continue;
     }
     try {
+      if (state === 'crashed') {
+        // What its driver left running goes first, as a resume would see to it.
+        let stopped = 0;
+        await killLeftovers(replayRun(paths, readStoredPlan(paths)), runId, () => stopped++);
+        if (stopped > 0) io.stdout(`stopped ${stopped} process${stopped === 1 ? '' : 'es'} run ${runId} had left running\n`);
+      }
       await host.runRemoved({ runId, runDir: paths.dir, projectRoot });
     } catch (e) {
       lock.release();

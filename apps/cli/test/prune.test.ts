@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runPaths } from '@guild/core';
+import { processesWithEnv, runPaths } from '@guild/core';
 import { GIT_TEST_ENV, git, gitRepo, removeTestdirs, runGuild, startGuild, waitFor, type GuildResult } from '@guild/test-utils';
 import { TEST_TAG, holdCmd, killTagged, planText, runIdFrom, show } from './durable-support.js';
 import { expectBadInput } from './support.js';
@@ -69,8 +69,12 @@ describe('guild runs --prune', { timeout: 120_000 }, () => {
     // --keep counts from the newest: the live run and the crashed one before it stay.
     const kept = await guild(['runs', '--prune', '--keep', '2', '--crashed'], repo);
     expect(kept.stdout).toMatch(/removed 0 runs \(0 B\); 2 left/);
+    // Its task still runs (its driver died, not the task): --crashed stops it first.
+    expect(processesWithEnv('GUILD_RUN_ID', crashed).length).toBeGreaterThan(0);
     const forced = await guild(['runs', '--prune', '--keep', '0', '--crashed'], repo);
-    expect(forced.stdout, show(forced)).toContain(`removed ${crashed} (crashed, `);
+    expect(forced.stdout, show(forced)).toMatch(new RegExp(`stopped \\d+ process(es)? run ${crashed} had left running\n`));
+    expect(forced.stdout).toContain(`removed ${crashed} (crashed, `);
+    expect(processesWithEnv('GUILD_RUN_ID', crashed)).toEqual([]);
     expect(existsSync(runPaths(repo, crashed).dir)).toBe(false);
     expect(existsSync(runPaths(repo, running).dir)).toBe(true);
 

@@ -22,7 +22,7 @@ export { simulate, planBounds, seededRandom, type SimulateOptions, type Simulati
 export { newRunId } from './run-id.js';
 export { Heap } from './heap.js';
 export { PluginHost, planFileSource, stderrLogger } from './host.js';
-export { runPlan, resumeRun, type RunPlanOptions, type ResumeOptions, type RunOutcome } from './run.js';
+export { runPlan, resumeRun, killLeftovers, type RunPlanOptions, type ResumeOptions, type RunOutcome } from './run.js';
 export {
   RunStore,
   EventLog,

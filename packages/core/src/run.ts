@@ -8,6 +8,7 @@ import { serveControl } from './control.js';
 import { createPlan } from './plan.js';
 import { isSameProcess, killGroup, processesWithEnv } from './proc.js';
 import { newRunId } from './run-id.js';
+import type { RunState } from './run-state.js';
 import { RunStore, runPaths, writeAtomic, type StoredPlan } from './run-store.js';
 import { Scheduler, checkRunners, type RunSummary, type SchedulerOptions } from './scheduler.js';
 import { shellRunner } from './shell-runner.js';
@@ -123,7 +124,7 @@ export async function resumeRun(runId: string, options: ResumeOptions): Promise<
     });
     const runners = runnersWith(options.runners);
     checkRunners(plan, runners);
-    await killLeftovers(store, runId, options.onLeftover);
+    await killLeftovers(store.state, runId, options.onLeftover);
     const initial = new Map<string, { state: TaskState; attempts: number; because?: string }>();
     for (const t of store.state.tasks.values()) initial.set(t.id, { state: t.state, attempts: t.attempts, because: t.because });
     const concurrency = options.concurrency;
@@ -136,10 +137,16 @@ export async function resumeRun(runId: string, options: ResumeOptions): Promise<
   }
 }
 
-/** Kills what a dead driver left running: recorded process groups, then anything carrying the run's id. */
-async function killLeftovers(store: RunStore, runId: string, onLeftover?: (task: string, pid: number) => void): Promise<void> {
+/**
+ * Kills what a dead driver left running (`state`: its run as replayed): the recorded process
+ * groups of tasks that were running (checked by start time, so a reused pid is spared), then
+ * anything carrying the run's id in `GUILD_RUN_ID`. Waits (at most 5 s) until they are gone.
+ * Call it holding the run's lock (see {@link lockRun}), so no driver starts the tasks again
+ * meanwhile. `onLeftover` hears each process killed (`task` is `?` for one found by its id).
+ */
+export async function killLeftovers(state: RunState, runId: string, onLeftover?: (task: string, pid: number) => void): Promise<void> {
   const pids = new Set<number>();
-  for (const t of store.state.tasks.values()) {
+  for (const t of state.tasks.values()) {
     if (t.state !== 'running' || t.pid === undefined) continue;
     if (isSameProcess(t.pid, t.procStart)) {
       onLeftover?.(t.id, t.pid);
