@@ -28,8 +28,11 @@ export async function pruneCommand(io: Io, host: PluginHost, projectRoot: string
   for (const runId of older) {
     const paths = runPaths(projectRoot, runId);
     let state: string;
+    let replayed: ReturnType<typeof replayRun> | undefined;
     try {
-      const view = viewRun(paths);
+      const stored = readStoredPlan(paths);
+      replayed = replayRun(paths, stored);
+      const view = viewRun(paths, stored, replayed);
       state = view.state;
       if (view.state === 'running') {
         io.stdout(`left ${runId}: it is running (process ${view.driver?.pid})\n`);
@@ -60,10 +63,10 @@ export async function pruneCommand(io: Io, host: PluginHost, projectRoot: string
       continue;
     }
     try {
-      if (state === 'crashed') {
+      if (state === 'crashed' && replayed) {
         // What its driver left running goes first, as a resume would see to it.
         let stopped = 0;
-        await killLeftovers(replayRun(paths, readStoredPlan(paths)), runId, () => stopped++);
+        await killLeftovers(replayed, runId, () => stopped++);
         if (stopped > 0) io.stdout(`stopped ${stopped} process${stopped === 1 ? '' : 'es'} run ${runId} had left running\n`);
       }
       await host.runRemoved({ runId, runDir: paths.dir, projectRoot });

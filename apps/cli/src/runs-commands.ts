@@ -47,8 +47,11 @@ export interface RunView {
 }
 
 /** Reads a run's folder into a {@link RunView}. */
-export function viewRun(paths: RunPaths, stored: StoredPlan = readStoredPlan(paths)): RunView {
-  const state = replayRun(paths, stored);
+export function viewRun(
+  paths: RunPaths,
+  stored: StoredPlan = readStoredPlan(paths),
+  state: ReturnType<typeof replayRun> = replayRun(paths, stored),
+): RunView {
   const driver = readDriver(paths);
   const alive = driver ? driverAlive(paths) : false;
   const counts = Object.fromEntries(Object.entries(countStates(state)).filter(([, n]) => n > 0));

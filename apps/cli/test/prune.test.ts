@@ -96,6 +96,8 @@ describe('guild runs --prune', { timeout: 120_000 }, () => {
     // main goes back: the last run's work is only on its branch now.
     git(repo, 'reset', '-q', '--hard', `guild/${landed}`);
 
+    // Every run's integration branch outlives the run; the prune is what takes the merged one.
+    expect(refs(repo, 'refs/heads')).toEqual(expect.arrayContaining([landed, unmerged].map((id) => `refs/heads/guild/${id}`)));
     const r = await guild(['runs', '--prune', '--keep', '0'], repo);
     expect(r.code, show(r)).toBe(0);
     expect(r.stdout).toContain(`removed ${landed} (succeeded, `);

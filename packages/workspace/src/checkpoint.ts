@@ -63,7 +63,7 @@ export async function takeCheckpoint(repo: Repo, runId: string, exclude: readonl
     let index: string | undefined;
     if (stagedTree !== undefined && stagedTree !== headTree) {
       index = await commitTree(repo, stagedTree, parents, `guild: index before run ${runId}\n`);
-      await updateRef(repo, `${INDEXES}${runId}`, index, null);
+      await updateRef(repo, checkpointIndexRef(runId), index, null);
     }
     await updateRef(repo, checkpointRef(runId), commit, null);
     return { runId, ref: checkpointRef(runId), commit, tree, head, clean, index };
@@ -80,7 +80,7 @@ export async function readCheckpoint(repo: Repo, runId: string): Promise<Checkpo
   const [header = '', ...body] = (await git(['log', '-1', '--format=%T %P%n%B', commit], { cwd: repo.top })).stdout.split('\n');
   const [tree = '', parent] = header.split(' ');
   const clean = !body.includes(trailer(runId));
-  const index = await resolveRev(repo, `${INDEXES}${runId}^{commit}`);
+  const index = await resolveRev(repo, `${checkpointIndexRef(runId)}^{commit}`);
   return { runId, ref, commit, tree, head: clean ? commit : parent || undefined, clean, index };
 }
 

@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs';
 import { GuildError, driverAlive, listRuns, runPaths, type CommandSpec } from '@guild/core';
 import { listCheckpoints, readCheckpoint } from './checkpoint';
-import { resolveRev } from './objects';
 import type { Repo } from './repo';
 import { rollback, type RollbackReport } from './rollback';
 import { readRecord } from './run-record';
 import { storeExclude } from './paths';
-import { removeWorktree } from './worktrees';
+import { keptWorktrees, removeWorktree } from './worktrees';
 
 /** What the commands need: the repository (throws when there is none), the project, and where to print. */
 export interface CommandContext {
@@ -64,14 +63,13 @@ export function worktreesCommand(ctx: CommandContext): CommandSpec {
       let shown = 0;
       for (const runId of runs) {
         const paths = runPaths(ctx.projectRoot, runId);
-        const kept = readRecord(paths.dir, runId)?.kept ?? [];
+        const kept = await keptWorktrees(repo, paths.dir, runId);
         const live = options.remove === true && kept.length > 0 && driverAlive(paths);
         if (live && args[0] !== undefined) {
           throw new GuildError('RUN_LOCKED', `run ${runId} is still running; remove its worktrees once it has ended`);
         }
         if (live) ctx.write(`run ${runId} is still running; its worktrees are left alone:\n`);
         for (const k of kept) {
-          if ((await resolveRev(repo, `refs/heads/${k.branch}`)) === undefined) continue; // deleted since
           const there = existsSync(k.worktree);
           if (options.remove === true && !live) {
             await removeWorktree(repo, { path: k.worktree, branch: k.branch });

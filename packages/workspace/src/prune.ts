@@ -4,7 +4,7 @@ import { git } from './git';
 import { deleteRef, resolveRev } from './objects';
 import type { Repo } from './repo';
 import { readRecord } from './run-record';
-import { integrationBranch } from './worktrees';
+import { integrationBranch, keptWorktrees } from './worktrees';
 
 /**
  * What the workspace keeps of a run outside its folder, removed when `guild runs --prune`
@@ -16,9 +16,7 @@ import { integrationBranch } from './worktrees';
  */
 export async function removeRunArtifacts(repo: Repo, run: RunRemovedContext, logger: Logger): Promise<void> {
   const { runId, runDir } = run;
-  const record = readRecord(runDir, runId);
-  const kept = [];
-  for (const k of record?.kept ?? []) if ((await resolveRev(repo, `refs/heads/${k.branch}`)) !== undefined) kept.push(k);
+  const kept = await keptWorktrees(repo, runDir, runId);
   if (kept.length > 0) {
     throw new GuildError(
       'RUN_LOCKED',
@@ -29,7 +27,7 @@ export async function removeRunArtifacts(repo: Repo, run: RunRemovedContext, log
   const tip = await resolveRev(repo, `refs/heads/${branch}`);
   if (tip !== undefined) {
     // Only the checkpoint on it (nothing landed): nothing of the run's own to keep.
-    const empty = record?.integration?.base === tip;
+    const empty = readRecord(runDir, runId)?.integration?.base === tip;
     // git refuses (exit 1) a branch that is checked out, or (-d) not merged into HEAD.
     const r = await git(['branch', empty ? '-D' : '-d', branch], { cwd: repo.top, ok: [1] });
     if (r.code !== 0) logger.info(`left branch ${branch} of run ${runId}: ${r.stderr.trim().split('\n')[0]?.replace(/^error: /, '')}`);

@@ -6,6 +6,7 @@ import { git, splitNul } from './git';
 import { matchesGlob } from './globs';
 import { deleteRef, resolveRev } from './objects';
 import type { Repo } from './repo';
+import { readRecord, type KeptWorktree } from './run-record';
 
 /** A task's own worktree and branch. */
 export interface TaskWorktree {
@@ -111,4 +112,11 @@ export async function copyIncludes(repo: Repo, worktree: string, paths: readonly
     await mkdir(path.dirname(to), { recursive: true });
     await cp(path.join(repo.top, rel), to, { recursive: true, verbatimSymlinks: true });
   }
+}
+
+/** The worktrees run `runId` kept for inspection whose branch is still there (not deleted since). */
+export async function keptWorktrees(repo: Repo, runDir: string, runId: string): Promise<KeptWorktree[]> {
+  const kept: KeptWorktree[] = [];
+  for (const k of readRecord(runDir, runId)?.kept ?? []) if ((await resolveRev(repo, `refs/heads/${k.branch}`)) !== undefined) kept.push(k);
+  return kept;
 }
